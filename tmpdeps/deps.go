@@ -1,0 +1,25 @@
+package tmpdeps
+
+import (
+	_ "github.com/ThreeDotsLabs/watermill"
+	_ "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats"
+	_ "github.com/ThreeDotsLabs/watermill/message/router/middleware"
+	_ "github.com/docker/docker/client"
+	_ "github.com/docker/docker/api/types/container"
+	_ "github.com/docker/docker/api/types/events"
+	_ "github.com/docker/docker/api/types/image"
+	_ "github.com/docker/go-connections/nat"
+	_ "github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/leodido/go-syslog/v4/rfc5424"
+	_ "github.com/leodido/go-syslog/v4/rfc3164"
+	_ "github.com/leodido/go-syslog/v4/octetcounting"
+	_ "github.com/leodido/go-syslog/v4/nontransparent"
+	_ "github.com/nats-io/nats-server/v2/server"
+	_ "github.com/nats-io/nats.go/jetstream"
+	_ "github.com/olivere/elastic/v7"
+	_ "github.com/pressly/goose/v3"
+	_ "github.com/prometheus/client_golang/prometheus/promhttp"
+	_ "github.com/spf13/cobra"
+)
