@@ -1,0 +1,100 @@
+package commands
+
+import (
+	"net/http"
+
+	"github.com/berth-dev/berth/commands/httpjson"
+)
+
+// IdempotencyHeader carries a client's idempotency key on command requests.
+const IdempotencyHeader = "Idempotency-Key"
+
+// Routes registers the write endpoints on mux.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/apps/{app}/deploy", h.serve(func(r *http.Request) (Decider, error) {
+		var c Deploy
+		if err := httpjson.Decode(r, &c); err != nil {
+			return nil, err
+		}
+		c.App = r.PathValue("app")
+		return c.Decide, nil
+	}))
+	mux.HandleFunc("POST /v1/apps/{app}/scale", h.serve(func(r *http.Request) (Decider, error) {
+		var c Scale
+		if err := httpjson.Decode(r, &c); err != nil {
+			return nil, err
+		}
+		c.App = r.PathValue("app")
+		return c.Decide, nil
+	}))
+	mux.HandleFunc("POST /v1/apps/{app}/stop", h.serve(func(r *http.Request) (Decider, error) {
+		var c Stop
+		if err := httpjson.Decode(r, &c); err != nil {
+			return nil, err
+		}
+		c.App = r.PathValue("app")
+		return c.Decide, nil
+	}))
+	mux.HandleFunc("POST /v1/apps/{app}/instances/{instance}/health-fail", h.serve(func(r *http.Request) (Decider, error) {
+		var c HealthFail
+		if err := httpjson.Decode(r, &c); err != nil {
+			return nil, err
+		}
+		c.App, c.Instance, c.Source = r.PathValue("app"), r.PathValue("instance"), "api"
+		return c.Decide, nil
+	}))
+	mux.HandleFunc("POST /v1/apps/{app}/domains", h.serve(func(r *http.Request) (Decider, error) {
+		var c SetDomains
+		if err := httpjson.Decode(r, &c); err != nil {
+			return nil, err
+		}
+		c.App = r.PathValue("app")
+		return c.Decide, nil
+	}))
+	mux.HandleFunc("POST /v1/apps/{app}/deny", h.serve(func(r *http.Request) (Decider, error) {
+		var c SetDenyList
+		if err := httpjson.Decode(r, &c); err != nil {
+			return nil, err
+		}
+		c.App = r.PathValue("app")
+		return c.Decide, nil
+	}))
+	mux.HandleFunc("POST /v1/apps/{app}/autoscale", h.serve(func(r *http.Request) (Decider, error) {
+		var c SetAutoscale
+		if err := httpjson.Decode(r, &c); err != nil {
+			return nil, err
+		}
+		c.App = r.PathValue("app")
+		return c.Decide, nil
+	}))
+}
+
+// serve runs the command a request decodes to and answers with its Result:
+// 201 when events were appended, 200 for a no-op or a duplicate.
+func (h *Handler) serve(decode func(*http.Request) (Decider, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		decide, err := decode(r)
+		if err != nil {
+			httpjson.WriteError(w, r, err)
+			return
+		}
+		key := r.Header.Get(IdempotencyHeader)
+		if len(key) > 128 {
+			httpjson.WriteError(w, r, invalid("Idempotency-Key", "is longer than 128 characters"))
+			return
+		}
+		res, err := h.Execute(r.Context(), r.PathValue("app"), key, decide)
+		if err != nil {
+			httpjson.WriteError(w, r, err)
+			return
+		}
+		status := http.StatusOK
+		if len(res.Events) > 0 {
+			status = http.StatusCreated
+		}
+		if res.Types == nil {
+			res.Types = []string{}
+		}
+		httpjson.Write(w, status, res)
+	}
+}

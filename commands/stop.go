@@ -1,0 +1,19 @@
+package commands
+
+import "github.com/berth-dev/berth/events"
+
+// Stop stops every instance of an app; it stays known until deployed again.
+type Stop struct {
+	App string `json:"-"`
+}
+
+// Decide returns AppStopped, or nothing if the app is already stopped.
+func (c Stop) Decide(app *App) ([]events.Event, error) {
+	if !app.Exists {
+		return nil, notFound("app %s is not deployed", c.App)
+	}
+	if app.Stopped {
+		return nil, nil
+	}
+	return []events.Event{events.AppStopped{App: c.App}}, nil
+}
