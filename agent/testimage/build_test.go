@@ -57,7 +57,9 @@ func TestEnsureRebuildsWhenImageIsStale(t *testing.T) {
 
 	// A private tag, so tests of other packages using Ref meanwhile are not disturbed.
 	const ref = "berth-testapp-stalecheck:latest"
-	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true}) })
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
 
 	// Tag an image holding a different "binary", as an older checkout would have left it.
 	if err := buildImage(ctx, cli, ref, []byte("#!/bin/false\n"), "stale"); err != nil {
