@@ -1,0 +1,2 @@
+// Package natstest starts throwaway embedded NATS servers and clients for tests.
+package natstest

@@ -1,0 +1,43 @@
+package natstest
+
+import (
+	"testing"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/berth-dev/berth/events/natsserver"
+)
+
+// Start runs a JetStream server on a random loopback port with its store in
+// t.TempDir(), shut down at cleanup.
+func Start(t testing.TB) *natsserver.Server {
+	t.Helper()
+	return StartDir(t, t.TempDir())
+}
+
+// StartDir is Start with the store in dir, for tests that restart a server on
+// the same data. Shutting the server down early is fine.
+func StartDir(t testing.TB, dir string) *natsserver.Server {
+	t.Helper()
+	srv, err := natsserver.Start(natsserver.Config{
+		DataDir:    dir,
+		Port:       natsserver.RandomPort,
+		ServerName: "berth-test",
+	})
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv
+}
+
+// Connect opens a client to srv, closed at cleanup (before the server stops).
+func Connect(t testing.TB, srv *natsserver.Server, opts ...nats.Option) *nats.Conn {
+	t.Helper()
+	nc, err := nats.Connect(srv.ClientURL(), opts...)
+	if err != nil {
+		t.Fatalf("natstest: connect %s: %v", srv.ClientURL(), err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
