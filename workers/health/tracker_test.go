@@ -7,7 +7,9 @@ import (
 
 func TestTrackerDecisions(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	ok := func(sec int) Observation { return Observation{Result: Result{OK: true}, Now: t0.Add(time.Duration(sec) * time.Second)} }
+	ok := func(sec int) Observation {
+		return Observation{Result: Result{OK: true}, Now: t0.Add(time.Duration(sec) * time.Second)}
+	}
 	bad := func(sec int, detail string) Observation {
 		return Observation{Result: Result{Detail: detail}, Now: t0.Add(time.Duration(sec) * time.Second)}
 	}
