@@ -69,7 +69,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer cancel()
 
 	followErr := make(chan error, 1)
-	go func() { followErr <- w.view.Run(ctx, w.src, w.observe) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		followErr <- w.view.Run(ctx, w.src, w.observe)
+	}()
 	select {
 	case <-w.view.Ready():
 	case err := <-followErr:

@@ -33,7 +33,7 @@ func (c *Config) setDefaults() {
 		c.StartGrace = c.Timeout
 	}
 	if c.Check == 0 {
-		c.Check = max(c.Timeout/10, 100*time.Millisecond)
+		c.Check = min(max(c.Timeout/10, 100*time.Millisecond), c.Timeout)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -80,9 +80,15 @@ func (w *Worker) Run(ctx context.Context) error {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer cancel()
 	followErr := make(chan error, 1)
-	go func() { followErr <- w.view.Run(ctx, w.src, w.observe) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		followErr <- w.view.Run(ctx, w.src, w.observe)
+	}()
 	select {
 	case <-w.view.Ready():
 	case err := <-followErr:
