@@ -4,7 +4,8 @@
 set -euo pipefail
 
 PACKAGES=(postgresql docker.io rsyslog wrk nginx-light caddy ca-certificates git make)
-DOCKERD_LOG=/var/log/berth-dockerd.log
+DOCKERD_LOG=${BERTH_DOCKERD_LOG:-/var/log/berth-dockerd.log}
+DOCKER_PIDFILE=${BERTH_DOCKER_PIDFILE:-/var/run/docker.pid}
 
 log() { echo "deps: $*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -46,7 +47,7 @@ check_postgres() {
 
 dockerd_running() {
 	local pid
-	pid=$(cat /var/run/docker.pid 2>/dev/null) || return 1
+	pid=$(cat "$DOCKER_PIDFILE" 2>/dev/null) || return 1
 	[[ -n $pid && "$(cat "/proc/$pid/comm" 2>/dev/null)" == dockerd ]]
 }
 
