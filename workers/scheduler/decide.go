@@ -1,0 +1,271 @@
+package scheduler
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/workers/placement"
+)
+
+// ReasonAppStopped is why every instance of a stopped app is unscheduled.
+// Placement's reasons (placement.ReasonScaleDown, ...) cover the others,
+// and ReasonReplaced the end of a rollout.
+const ReasonAppStopped = "app stopped"
+
+// ReasonReplaced is why an instance of an older version is unscheduled
+// once the new version is fully healthy.
+func ReasonReplaced(version int) string { return fmt.Sprintf("replaced by version %d", version) }
+
+// Resources is what one instance holds on its host.
+type Resources struct {
+	MemoryBytes int64
+	CPUs        float64
+}
+
+// Input is everything one decision for one app is made from.
+type Input struct {
+	// App is the app's fresh state; the decision is appended against it.
+	App *commands.App
+	// Hosts are every registered host, lost ones flagged.
+	Hosts []placement.Host
+	// Others returns the instances of every other app that hold resources.
+	// It is called at most once, and only when instances are to be placed;
+	// Decide appends to the slice it returns.
+	Others func() []placement.Instance
+	// Resources is what an instance of app at version holds; when nil or
+	// not ok, the app's current spec is assumed.
+	Resources func(app string, version int) (Resources, bool)
+	// Reserved are host ports claimed outside the cluster state.
+	Reserved map[string]map[int]bool
+	// NewID generates instance IDs; nil draws random ones.
+	NewID func() string
+	// MaxEvents caps the events of the decision (at least 2).
+	MaxEvents int
+}
+
+// Decision is what the scheduler appends for one app.
+type Decision struct {
+	Events []events.Event
+	// Place are the placements among Events; their ports must be claimed
+	// before the decision is appended.
+	Place []placement.Placement
+	// More: the decision was cut at MaxEvents; decide again once it is
+	// appended.
+	More bool
+}
+
+// Decide computes one app's next step. It is pure.
+//
+//   - A stopped app has every instance unscheduled.
+//   - Dead instances (exited, unhealthy) and instances on lost or unknown
+//     hosts are unscheduled, so the agent removes the container, and
+//     replaced.
+//   - Rollout: only instances of the app's current version count toward
+//     replicas, so a deploy places a full set of new instances next to the
+//     old ones. The old ones keep serving until as many new instances as
+//     replicas are healthy; only then are they unscheduled. A new version
+//     that never gets healthy therefore never takes the old one down.
+//   - PlacementFailed is appended when instances could not be placed and
+//     the reasons differ from the last ones recorded (or this decision
+//     places some, which clears them), so a resync doesn't repeat it.
+func Decide(in Input) Decision {
+	app := in.App
+	if app == nil || !app.Exists {
+		return Decision{}
+	}
+	limit := in.MaxEvents
+	if limit < 2 {
+		limit = 2
+	}
+	ids := make([]string, 0, len(app.Instances))
+	for id := range app.Instances {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	if app.Stopped {
+		return stopAll(app, ids, limit)
+	}
+
+	hosts := make(map[string]bool, len(in.Hosts)) // id -> lost
+	for _, h := range in.Hosts {
+		hosts[h.ID] = h.Lost
+	}
+	res := func(version int) Resources {
+		if version < app.Version && in.Resources != nil {
+			if r, ok := in.Resources(app.Name, version); ok {
+				return r
+			}
+		}
+		return Resources{MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs}
+	}
+
+	own := make([]placement.Instance, 0, len(ids))
+	var removals, rollout []events.Event
+	live, healthy, replaced := 0, 0, 0
+	for _, id := range ids {
+		inst := app.Instances[id]
+		r := res(inst.Version)
+		p := placement.Instance{ID: id, App: app.Name, Host: inst.Host, Port: inst.HostPort,
+			MemoryBytes: r.MemoryBytes, CPUs: r.CPUs, State: ownState(inst.State)}
+		gone := hostGone(hosts, inst.Host)
+		if inst.Version >= app.Version {
+			switch {
+			case inst.State == commands.StateExited || inst.State == commands.StateUnhealthy:
+				replaced++
+			case inst.Live() && gone != "":
+				replaced++
+			case inst.Live():
+				live++
+				if inst.State == commands.StateHealthy {
+					healthy++
+				}
+			}
+			own = append(own, p)
+			continue
+		}
+		// An older version holds resources but, under another name, does
+		// not count toward replicas.
+		p.App, p.State = app.Name+"@old", otherState(inst.State)
+		own = append(own, p)
+		switch {
+		case inst.State == commands.StateExited:
+			removals = append(removals, unschedule(app.Name, inst, placement.ReasonExited))
+		case inst.State == commands.StateUnhealthy:
+			removals = append(removals, unschedule(app.Name, inst, placement.ReasonFailed))
+		case inst.Live() && gone != "":
+			removals = append(removals, unschedule(app.Name, inst, gone))
+		case inst.Live():
+			rollout = append(rollout, unschedule(app.Name, inst, ReasonReplaced(app.Version)))
+		}
+	}
+	want := max(app.Spec.Replicas, 0)
+	if healthy >= want {
+		removals = append(removals, rollout...)
+	}
+
+	spec := placement.AppSpec{Name: app.Name, Replicas: want, MemoryBytes: app.Spec.MemoryBytes,
+		CPUs: app.Spec.CPUs, Constraints: app.Spec.Constraints, MaxPerHost: app.Spec.MaxPerHost}
+	cluster := placement.Cluster{Hosts: in.Hosts, Instances: own, ReservedPorts: in.Reserved}
+	var d Decision
+	need, cut := want-live, 0
+	if need > 0 {
+		// One event is kept for PlacementFailed.
+		budget := max(limit-1-len(removals)-replaced, 0)
+		cut = need - min(need, budget)
+		spec.Replicas = want - cut
+		if spec.Replicas > live && in.Others != nil {
+			cluster.Instances = append(in.Others(), own...)
+		}
+	}
+	plan := placement.Compute(&cluster, spec, freshIDs(app, in.NewID))
+
+	evs := make([]events.Event, 0, len(plan.Remove)+len(removals)+len(plan.Place)+1)
+	for _, r := range plan.Remove {
+		evs = append(evs, events.InstanceUnscheduled{App: app.Name, Instance: r.InstanceID, Host: r.Host, Reason: r.Reason})
+	}
+	evs = append(evs, removals...)
+	if len(evs) > limit {
+		evs, d.More = evs[:limit], true
+	}
+	for _, p := range plan.Place {
+		evs = append(evs, events.InstanceScheduled{
+			App: app.Name, Instance: p.InstanceID, Version: app.Version,
+			Host: p.Host, HostAddr: p.Addr, HostPort: p.Port, ContainerPort: app.Spec.Port,
+			Image: app.Spec.Image, Env: app.Spec.Env, MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs,
+		})
+	}
+	d.Place = plan.Place
+	switch {
+	case plan.Unplaced > 0:
+		// What did not fit now won't fit in a next decision either.
+		if len(plan.Place) > 0 || !slices.Equal(plan.Reasons, app.LastPlacementFailure) {
+			evs = append(evs, events.PlacementFailed{App: app.Name, Unplaced: plan.Unplaced + cut, Reasons: plan.Reasons})
+		}
+	case cut > 0:
+		d.More = true
+	}
+	if len(evs) > 0 {
+		d.Events = evs
+	}
+	return d
+}
+
+func stopAll(app *commands.App, ids []string, limit int) Decision {
+	var d Decision
+	for _, id := range ids {
+		inst := app.Instances[id]
+		if inst.State == commands.StateUnscheduled {
+			continue
+		}
+		if len(d.Events) == limit {
+			d.More = true
+			break
+		}
+		d.Events = append(d.Events, unschedule(app.Name, inst, ReasonAppStopped))
+	}
+	return d
+}
+
+func unschedule(app string, inst commands.Instance, reason string) events.Event {
+	return events.InstanceUnscheduled{App: app, Instance: inst.ID, Host: inst.Host, Reason: reason}
+}
+
+// hostGone says why an instance's host can't run it, "" if it can.
+func hostGone(hosts map[string]bool, host string) string {
+	lost, known := hosts[host]
+	switch {
+	case !known:
+		return placement.ReasonHostUnknown
+	case lost:
+		return placement.ReasonHostLost
+	}
+	return ""
+}
+
+// ownState maps an instance of the app being planned to placement's states:
+// dead instances are replaced, unscheduled ones hold their resources until
+// the agent reports them stopped.
+func ownState(s string) string {
+	switch s {
+	case commands.StateScheduled:
+		return placement.StateScheduled
+	case commands.StateRunning:
+		return placement.StateRunning
+	case commands.StateHealthy:
+		return placement.StateHealthy
+	case commands.StateUnhealthy:
+		return placement.StateFailed
+	case commands.StateExited:
+		return placement.StateExited
+	case commands.StateUnscheduled:
+		return placement.StateStopping
+	}
+	return s // placement treats unknown states as live: never over-commits
+}
+
+// otherState maps an instance that only occupies capacity: an unhealthy
+// container still runs, and holds its resources until it is removed.
+func otherState(s string) string {
+	if s == commands.StateUnhealthy {
+		return placement.StateStopping
+	}
+	return ownState(s)
+}
+
+// freshIDs wraps gen to skip IDs the app already has in any version.
+func freshIDs(app *commands.App, gen func() string) func() string {
+	if gen == nil {
+		gen = placement.NewIDs(app.Name)
+	}
+	return func() string {
+		for range 64 {
+			id := gen()
+			if _, used := app.Instances[id]; !used {
+				return id
+			}
+		}
+		return "" // placement gives up on empty IDs and says so
+	}
+}
