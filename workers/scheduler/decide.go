@@ -269,3 +269,13 @@ func freshIDs(app *commands.App, gen func() string) func() string {
 		return "" // placement gives up on empty IDs and says so
 	}
 }
+
+// countingIDs generates <app>-000001, <app>-000002, ...: cheap IDs for a
+// decision that is never appended.
+func countingIDs(app string) func() string {
+	n := 0
+	return func() string {
+		n++
+		return fmt.Sprintf("%s-%06x", app, n)
+	}
+}

@@ -103,7 +103,7 @@ func TestDecide(t *testing.T) {
 		{name: "instance on an unknown host moves", app: testApp(1, 1, inst("web-a", 1, "h9", 20000, running)),
 			want: []string{"unsched web-a h9 (host unknown)", "sched web-000001 h1:20000"}},
 		{name: "scale down evens out zones",
-			app: testApp(1, 1, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h2", 20000, healthy), inst("web-c", 1, "h3", 20000, healthy)),
+			app:  testApp(1, 1, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h2", 20000, healthy), inst("web-c", 1, "h3", 20000, healthy)),
 			want: []string{"unsched web-a h1 (scale down)", "unsched web-b h2 (scale down)"}},
 		{name: "rollout places the new version next to the old",
 			app:  testApp(2, 2, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h3", 20000, healthy)),
