@@ -1,0 +1,107 @@
+package scheduler
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/workers/clusterview"
+	"github.com/berth-dev/berth/workers/placement"
+)
+
+// versions remembers what an instance of each deployed version holds, so
+// the capacity of instances older than their app's spec is right.
+type versions struct {
+	mu sync.RWMutex
+	m  map[string]map[int]Resources
+}
+
+func (v *versions) record(e events.AppDeployed) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = map[string]map[int]Resources{}
+	}
+	if v.m[e.App] == nil {
+		v.m[e.App] = map[int]Resources{}
+	}
+	v.m[e.App][e.Version] = Resources{MemoryBytes: e.MemoryBytes, CPUs: e.CPUs}
+}
+
+func (v *versions) get(app string, version int) (Resources, bool) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	r, ok := v.m[app][version]
+	return r, ok
+}
+
+// hostsOf lists the view's hosts for placement, in ID order.
+func hostsOf(v *clusterview.View) []placement.Host {
+	out := make([]placement.Host, 0, len(v.Hosts))
+	for _, h := range v.Hosts {
+		out = append(out, placement.Host{ID: h.Host, Addr: h.Addr, Zone: h.Zone, Labels: h.Labels,
+			CPUs: h.CPUs, MemoryBytes: h.MemoryBytes, PortMin: h.PortMin, PortMax: h.PortMax, Lost: h.Lost})
+	}
+	slices.SortFunc(out, func(a, b placement.Host) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// othersOf lists the instances of every app but skip that hold resources,
+// with room for extra more.
+func othersOf(v *clusterview.View, skip string, extra int, vs *versions) []placement.Instance {
+	n := extra
+	for name, app := range v.Apps {
+		if name != skip {
+			n += len(app.Instances)
+		}
+	}
+	out := make([]placement.Instance, 0, n)
+	for name, app := range v.Apps {
+		if name == skip {
+			continue
+		}
+		for id, inst := range app.Instances {
+			p := placement.Instance{ID: id, App: name, Host: inst.Host, Port: inst.HostPort, State: otherState(inst.State)}
+			if !p.HoldsResources() {
+				continue
+			}
+			r, ok := vs.get(name, inst.Version)
+			if !ok {
+				r = Resources{MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs}
+			}
+			p.MemoryBytes, p.CPUs = r.MemoryBytes, r.CPUs
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// shortOf reports whether an app runs fewer instances than it wants, or
+// last failed to place some: new capacity may let it place them.
+func shortOf(app *commands.App, hosts map[string]*clusterview.Host) bool {
+	if !app.Exists || app.Stopped {
+		return false
+	}
+	if len(app.LastPlacementFailure) > 0 {
+		return true
+	}
+	live := 0
+	for _, inst := range app.Instances {
+		if h := hosts[inst.Host]; inst.Version >= app.Version && inst.Live() && h != nil && !h.Lost {
+			live++
+		}
+	}
+	return live < app.Spec.Replicas
+}
+
+// onHost reports whether an app has a live instance on host.
+func onHost(app *commands.App, host string) bool {
+	for _, inst := range app.Instances {
+		if inst.Host == host && inst.Live() {
+			return true
+		}
+	}
+	return false
+}
