@@ -72,6 +72,19 @@ func OpenStore(ctx context.Context, js jetstream.JetStream, cfg StoreConfig) (*S
 	return &Store{js: js, stream: stream, cfg: cfg, now: time.Now}, nil
 }
 
+// AttachStore returns a store on the existing event stream without
+// changing its configuration: for agents and tools, which must not
+// override what the server set (replicas, limits).
+func AttachStore(ctx context.Context, js jetstream.JetStream, source string) (*Store, error) {
+	stream, err := js.Stream(ctx, StreamName)
+	if err != nil {
+		return nil, fmt.Errorf("find stream %s (is the server running?): %w", StreamName, err)
+	}
+	cfg := StoreConfig{Source: source}
+	cfg.setDefaults()
+	return &Store{js: js, stream: stream, cfg: cfg, now: time.Now}, nil
+}
+
 // JetStream exposes the underlying context for consumers built elsewhere.
 func (s *Store) JetStream() jetstream.JetStream { return s.js }
 
