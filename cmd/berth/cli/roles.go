@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/cmd/berth/service"
+)
+
+func serverFlags(cmd *cobra.Command, c *service.ServerConfig) {
+	f := cmd.Flags()
+	f.StringVar(&c.API, "api-listen", ":7070", "control API listen address")
+	f.StringVar(&c.Token, "api-token", os.Getenv("BERTH_TOKEN"), "require this bearer token on the API ($BERTH_TOKEN)")
+	f.StringVar(&c.NATSURL, "nats-url", os.Getenv("BERTH_NATS_URL"), "external NATS server/cluster ($BERTH_NATS_URL); empty embeds one")
+	f.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address")
+	f.StringVar(&c.DataDir, "data-dir", ".berth", "where the embedded NATS server keeps its data")
+	f.BoolVar(&c.SyncAlways, "sync-always", false, "fsync every event before acknowledging it (embedded NATS)")
+	f.IntVar(&c.StreamReplicas, "stream-replicas", 1, "replicas of the event stream on a NATS cluster")
+	f.StringVar(&c.DatabaseURL, "database-url", os.Getenv("BERTH_DATABASE_URL"), "PostgreSQL URL ($BERTH_DATABASE_URL)")
+	f.StringVar(&c.GatewayListen, "gateway-listen", ":8080", "gateway listen address (empty disables the gateway)")
+	f.StringVar(&c.GatewayDomain, "domain", "localhost", "apps are reached at APP.<domain>")
+	f.StringVar(&c.GatewayAdmin, "gateway-admin", "127.0.0.1:9180", "gateway /metrics address")
+	f.StringVar(&c.SyslogListen, "syslog-listen", "127.0.0.1:5514", "syslog intake address, UDP and TCP (empty disables logpipe)")
+	f.StringVar(&c.ElasticsearchURL, "elasticsearch-url", os.Getenv("BERTH_ELASTICSEARCH_URL"), "index logs into this Elasticsearch ($BERTH_ELASTICSEARCH_URL); empty keeps them in Postgres")
+	f.StringVar(&c.ElasticsearchPrefix, "elasticsearch-prefix", "berth-logs", "daily log index name prefix")
+}
+
+func serverCmd() *cobra.Command {
+	var c service.ServerConfig
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the control plane: API, event store, projections, workers, gateway, logpipe",
+		Args:  args(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := service.StartServer(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			s.PrintAddresses(cmd.OutOrStdout())
+			<-cmd.Context().Done()
+			s.Close()
+			return nil
+		},
+	}
+	serverFlags(cmd, &c)
+	return cmd
+}
+
+func agentCmd() *cobra.Command {
+	var c service.AgentConfig
+	var labels []string
+	cmd := &cobra.Command{
+		Use:   "agent",
+		Short: "Run the host agent: registers the host and runs its containers on Docker",
+		Args:  args(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			l, err := pairs("--label", labels)
+			if err != nil {
+				return err
+			}
+			c.Labels = l
+			return service.RunAgent(cmd.Context(), c)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.NATSURL, "nats-url", envOr("BERTH_NATS_URL", "nats://127.0.0.1:4222"), "NATS server ($BERTH_NATS_URL)")
+	f.StringVar(&c.HostID, "host-id", hostname(), "this host's id")
+	f.StringVar(&c.Addr, "addr", "127.0.0.1", "address other hosts and the gateway reach this host's containers on")
+	f.StringVar(&c.Zone, "zone", "", "availability zone")
+	f.StringArrayVar(&labels, "label", nil, "host label k=v for placement constraints (repeatable)")
+	f.Float64Var(&c.CPUs, "cpus", 0, "CPUs offered to apps (default: all)")
+	f.StringVar(&c.Memory, "memory", "", "memory offered to apps, e.g. 8g (default: all)")
+	f.StringVar(&c.Ports, "ports", "20000-29999", "host port range for instances")
+	f.StringVar(&c.Syslog, "syslog", "tcp://127.0.0.1:5514", "where containers send their logs (empty: Docker's default driver)")
+	return cmd
+}
+
+func devCmd() *cobra.Command {
+	var c service.DevConfig
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run everything on this machine: server, private Postgres, and N agents",
+		Args:  args(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			d, err := service.StartDev(cmd.Context(), c)
+			if err != nil {
+				return err
+			}
+			d.PrintAddresses(cmd.OutOrStdout())
+			<-cmd.Context().Done()
+			d.Close()
+			return nil
+		},
+	}
+	serverFlags(cmd, &c.Server)
+	cmd.Flags().IntVar(&c.Hosts, "hosts", 1, "number of agents, on 127.0.0.1, 127.0.0.2, ...")
+	return cmd
+}
+
+func projectionsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "projections", Short: "Manage the Postgres read models"}
+	var c service.ServerConfig
+	rebuild := &cobra.Command{
+		Use:   "rebuild",
+		Short: "Replay the event stream from the start into fresh read-model tables",
+		Args:  args(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := service.RebuildProjections(cmd.Context(), c)
+			if err == nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "rebuilt read models from %d events\n", n)
+			}
+			return err
+		},
+	}
+	rebuild.Flags().StringVar(&c.NATSURL, "nats-url", envOr("BERTH_NATS_URL", "nats://127.0.0.1:4222"), "NATS server ($BERTH_NATS_URL)")
+	rebuild.Flags().StringVar(&c.DatabaseURL, "database-url", os.Getenv("BERTH_DATABASE_URL"), "PostgreSQL URL ($BERTH_DATABASE_URL)")
+	cmd.AddCommand(rebuild)
+	return cmd
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "host1"
+	}
+	return strings.ToLower(strings.SplitN(h, ".", 2)[0])
+}

@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/cmd/berth/client"
+)
+
+// command sends one write with an idempotency key, retrying transport
+// failures with the same key: a retry can never apply the command twice.
+func (g *globals) command(ctx context.Context, path string, body any) (map[string]any, error) {
+	key := uuid.NewString()
+	var raw json.RawMessage
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = g.client().Do(ctx, "POST", path, body, key, &raw)
+		var apiErr *client.APIError
+		if err == nil || errors.As(err, &apiErr) {
+			break
+		}
+		time.Sleep(time.Duration(attempt+1) * 300 * time.Millisecond)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var res map[string]any
+	if g.json() {
+		return nil, printJSON(g.out, raw)
+	}
+	_ = json.Unmarshal(raw, &res)
+	return res, nil
+}
+
+func changed(res map[string]any) bool {
+	evs, _ := res["events"].([]any)
+	return len(evs) > 0
+}
+
+func deployCmd(g *globals) *cobra.Command {
+	var (
+		image, memory, healthPath, interval string
+		replicas, port, maxPerHost          int
+		cpus                                float64
+		env, constraints                    []string
+		wait                                bool
+		timeout                             time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "deploy APP --image IMAGE",
+		Short: "Deploy an app (create it or replace its spec)",
+		Args:  args(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			envMap, err := pairs("--env", env)
+			if err != nil {
+				return err
+			}
+			cons, err := pairs("--constraint", constraints)
+			if err != nil {
+				return err
+			}
+			body := map[string]any{"image": image, "port": port, "env": envMap, "memory": memory,
+				"cpus": cpus, "health_path": healthPath, "health_interval": interval,
+				"constraints": cons, "max_per_host": maxPerHost}
+			if cmd.Flags().Changed("replicas") {
+				body["replicas"] = replicas
+			}
+			app := a[0]
+			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(app)+"/deploy", body)
+			if err != nil {
+				return err
+			}
+			if res != nil {
+				if changed(res) {
+					fmt.Fprintf(g.out, "deployed %s\n", app)
+				} else {
+					fmt.Fprintf(g.out, "%s already runs this spec\n", app)
+				}
+			}
+			if wait {
+				return g.waitHealthy(cmd.Context(), app, timeout)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&image, "image", "", "Docker image to run (required)")
+	f.IntVar(&replicas, "replicas", 1, "number of instances")
+	f.IntVar(&port, "port", 0, "port the container listens on (default 8080)")
+	f.StringArrayVar(&env, "env", nil, "environment variable K=V (repeatable)")
+	f.StringVar(&memory, "memory", "", "memory limit per instance, e.g. 512m")
+	f.Float64Var(&cpus, "cpus", 0, "CPU limit per instance, e.g. 0.5")
+	f.StringVar(&healthPath, "health-path", "", "HTTP health check path (default /_ping)")
+	f.StringVar(&interval, "health-interval", "", "health check interval (default 2s)")
+	f.StringArrayVar(&constraints, "constraint", nil, "place only on hosts with label k=v (repeatable)")
+	f.IntVar(&maxPerHost, "max-per-host", 0, "at most N instances per host (0 = no limit)")
+	f.BoolVar(&wait, "wait", false, "wait until every instance is healthy")
+	f.DurationVar(&timeout, "timeout", 2*time.Minute, "how long --wait waits")
+	_ = cmd.MarkFlagRequired("image")
+	return cmd
+}
+
+func pairs(flag string, in []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range in {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageError{fmt.Errorf("%s %q: use KEY=VALUE", flag, kv)}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func scaleCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "scale APP REPLICAS",
+		Short: "Set an app's number of instances",
+		Args:  args(2),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			n, err := strconv.Atoi(a[1])
+			if err != nil {
+				return usageError{fmt.Errorf("replicas %q is not a number", a[1])}
+			}
+			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(a[0])+"/scale", map[string]any{"replicas": n})
+			if err == nil && res != nil {
+				fmt.Fprintf(g.out, "scaled %s to %d\n", a[0], n)
+			}
+			return err
+		},
+	}
+}
+
+func stopCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "stop APP",
+		Short: "Stop every instance of an app",
+		Args:  args(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(a[0])+"/stop", nil)
+			if err == nil && res != nil {
+				fmt.Fprintf(g.out, "stopped %s\n", a[0])
+			}
+			return err
+		},
+	}
+}
+
+func healthFailCmd(g *globals) *cobra.Command {
+	var reason string
+	cmd := &cobra.Command{
+		Use:   "health-fail APP INSTANCE",
+		Short: "Report an instance as failed; the platform replaces it",
+		Args:  args(2),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			path := "/v1/apps/" + url.PathEscape(a[0]) + "/instances/" + url.PathEscape(a[1]) + "/health-fail"
+			res, err := g.command(cmd.Context(), path, map[string]any{"reason": reason})
+			if err == nil && res != nil {
+				if changed(res) {
+					fmt.Fprintf(g.out, "reported %s as failed\n", a[1])
+				} else {
+					fmt.Fprintf(g.out, "%s is not live; nothing to do\n", a[1])
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&reason, "reason", "", "why the instance failed")
+	return cmd
+}
+
+func domainsCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "domains APP [DOMAIN...]",
+		Short: "Set the custom domains routed to an app (none clears them)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(a[0])+"/domains", map[string]any{"domains": nonNil(a[1:])})
+			if err == nil && res != nil {
+				fmt.Fprintf(g.out, "%s domains: %s\n", a[0], strings.Join(a[1:], ", "))
+			}
+			return err
+		},
+	}
+}
+
+func denyCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "deny APP [IP|CIDR...]",
+		Short: "Set the client addresses the gateway refuses for an app (none clears them)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(a[0])+"/deny", map[string]any{"deny": nonNil(a[1:])})
+			if err == nil && res != nil {
+				fmt.Fprintf(g.out, "%s deny list: %s\n", a[0], strings.Join(a[1:], ", "))
+			}
+			return err
+		},
+	}
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

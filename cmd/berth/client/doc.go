@@ -1,0 +1,2 @@
+// Package client talks to Berth's HTTP API for the CLI.
+package client

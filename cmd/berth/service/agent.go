@@ -1,0 +1,140 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/berth-dev/berth/agent"
+	"github.com/berth-dev/berth/agent/dockerrt"
+	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events"
+)
+
+// AgentConfig is the agent role's command-line view of agent.Config.
+type AgentConfig struct {
+	NATSURL string
+	HostID  string
+	Addr    string
+	Zone    string
+	Labels  map[string]string
+	CPUs    float64
+	// Memory is a size like 8g; empty offers the machine's.
+	Memory string
+	// Ports is a range like 20000-29999.
+	Ports string
+	// Syslog is where containers log (tcp://127.0.0.1:5514); empty keeps
+	// Docker's default driver.
+	Syslog string
+}
+
+func (c AgentConfig) agentConfig() (agent.Config, error) {
+	var errs []error
+	mem, err := commands.ParseMemory(c.Memory)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	lo, hi, err := parsePorts(c.Ports)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return agent.Config{
+		HostID: c.HostID, Addr: c.Addr, Zone: c.Zone, Labels: c.Labels,
+		CPUs: c.CPUs, MemoryBytes: mem, PortMin: lo, PortMax: hi, SyslogAddr: c.Syslog,
+	}, errors.Join(errs...)
+}
+
+func parsePorts(s string) (int, int, error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || lo < 1024 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("ports %q: want a range like 20000-29999 within 1024-65535", s)
+	}
+	return lo, hi, nil
+}
+
+// RunAgent runs the host agent until ctx ends.
+func RunAgent(ctx context.Context, c AgentConfig) error {
+	stop, err := startAgent(ctx, c)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	stop()
+	return nil
+}
+
+// startAgent connects, builds and starts an agent, returning its stop.
+func startAgent(ctx context.Context, c AgentConfig) (func(), error) {
+	cfg, err := c.agentConfig()
+	if err != nil {
+		return nil, fmt.Errorf("agent config: %w", err)
+	}
+	nc, err := nats.Connect(c.NATSURL, nats.Name("berth-agent-"+c.HostID), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return nil, fmt.Errorf("connect NATS %s: %w", c.NATSURL, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	store, err := attachWithRetry(ctx, js, "berth/agent/"+c.HostID)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	cli, err := dockerrt.NewClient()
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("docker client: %w", err)
+	}
+	rt, err := dockerrt.New(cli, slog.Default().With("host", c.HostID))
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("docker runtime: %w", err)
+	}
+	a, err := agent.New(cfg, store, nc, rt)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var g group
+	g.Go(ctx, "agent "+c.HostID, a.Run)
+	return func() {
+		cancel()
+		g.Wait()
+		nc.Close()
+		_ = cli.Close()
+	}, nil
+}
+
+// attachWithRetry waits for the server to have created the event stream:
+// an agent may start first.
+func attachWithRetry(ctx context.Context, js jetstream.JetStream, source string) (*events.Store, error) {
+	for {
+		st, err := events.AttachStore(ctx, js, source)
+		if err == nil {
+			return st, nil
+		}
+		slog.Warn("waiting for the event stream", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/berth-dev/berth/projections/pgserver"
+)
+
+// DevConfig is the single-machine preset: the server with embedded NATS,
+// a private PostgreSQL unless a database URL is given, and Hosts agents
+// on 127.0.0.1, 127.0.0.2, ... with host ids h1, h2, ...
+type DevConfig struct {
+	Server ServerConfig
+	Hosts  int
+}
+
+// Validate reports every problem at once.
+func (c DevConfig) Validate() error {
+	var errs []error
+	if c.Hosts < 0 || c.Hosts > 50 {
+		errs = append(errs, fmt.Errorf("hosts %d: use 0..50", c.Hosts))
+	}
+	return errors.Join(errs...)
+}
+
+// Dev is a running single-machine Berth.
+type Dev struct {
+	*Server
+	pg     *pgserver.Server
+	agents []func()
+	Hosts  []string
+}
+
+// StartDev starts the preset and returns once everything serves.
+func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dev config: %w", err)
+	}
+	cfg.Server.setDefaults()
+	d := &Dev{}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if cfg.Server.DatabaseURL == "" {
+		d.pg, err = pgserver.Start(ctx, pgserver.Config{DataDir: filepath.Join(cfg.Server.DataDir, "postgres")})
+		if err != nil {
+			return nil, fmt.Errorf("start private PostgreSQL: %w", err)
+		}
+		cfg.Server.DatabaseURL = d.pg.DSN()
+		slog.Info("private PostgreSQL started", "dsn", cfg.Server.DatabaseURL)
+	}
+	d.Server, err = StartServer(ctx, cfg.Server)
+	if err != nil {
+		return nil, err
+	}
+	for i := 1; i <= cfg.Hosts; i++ {
+		ac := AgentConfig{
+			NATSURL: d.NATSURL,
+			HostID:  fmt.Sprintf("h%d", i),
+			Addr:    fmt.Sprintf("127.0.0.%d", i),
+			Zone:    fmt.Sprintf("zone-%c", 'a'+(i-1)%3),
+			Ports:   fmt.Sprintf("%d-%d", 20000+i*1000, 20000+i*1000+999),
+		}
+		if d.SyslogAddr != "" {
+			ac.Syslog = "tcp://" + d.SyslogAddr
+		}
+		stop, err := startAgent(ctx, ac)
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: %w", ac.HostID, err)
+		}
+		d.agents = append(d.agents, stop)
+		d.Hosts = append(d.Hosts, ac.HostID+"@"+ac.Addr)
+	}
+	return d, nil
+}
+
+// PrintAddresses tells a person where everything listens.
+func (d *Dev) PrintAddresses(w io.Writer) {
+	d.Server.PrintAddresses(w)
+	if d.pg != nil {
+		fmt.Fprintf(w, "PostgreSQL       %s\n", d.pg.DSN())
+	}
+	fmt.Fprintf(w, "hosts            %v\n", d.Hosts)
+}
+
+// Close stops agents, the server and the private database, in that order.
+func (d *Dev) Close() {
+	for i := len(d.agents) - 1; i >= 0; i-- {
+		d.agents[i]()
+	}
+	d.agents = nil
+	if d.Server != nil {
+		d.Server.Close()
+	}
+	if d.pg != nil {
+		_ = d.pg.Stop(context.Background())
+	}
+}

@@ -1,0 +1,223 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/natsserver"
+	"github.com/berth-dev/berth/projections"
+)
+
+// ServerConfig configures the control plane.
+type ServerConfig struct {
+	// API is the control API's listen address.
+	API   string
+	Token string
+	// NATSURL points at an external NATS cluster; empty embeds a server.
+	NATSURL string
+	// NATSListen is the embedded server's client address.
+	NATSListen string
+	// DataDir holds the embedded NATS server's JetStream store.
+	DataDir string
+	// SyncAlways fsyncs every JetStream write before acknowledging it
+	// (embedded server only; on a cluster set sync_interval: always).
+	SyncAlways bool
+	// StreamReplicas is the event stream's replication factor.
+	StreamReplicas int
+	DatabaseURL    string
+
+	// GatewayListen serves user traffic; empty disables the gateway.
+	GatewayListen string
+	GatewayDomain string
+	GatewayAdmin  string
+
+	// SyslogListen is logpipe's intake (UDP and TCP); empty disables it.
+	SyslogListen        string
+	ElasticsearchURL    string
+	ElasticsearchPrefix string
+}
+
+func (c *ServerConfig) setDefaults() {
+	if c.API == "" {
+		c.API = ":7070"
+	}
+	if c.NATSListen == "" {
+		c.NATSListen = "127.0.0.1:4222"
+	}
+	if c.DataDir == "" {
+		c.DataDir = ".berth"
+	}
+	if c.StreamReplicas == 0 {
+		c.StreamReplicas = 1
+	}
+	if c.GatewayDomain == "" {
+		c.GatewayDomain = "localhost"
+	}
+	if c.ElasticsearchPrefix == "" {
+		c.ElasticsearchPrefix = "berth-logs"
+	}
+}
+
+// Validate reports every problem at once.
+func (c ServerConfig) Validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("database URL is required (--database-url or BERTH_DATABASE_URL)"))
+	}
+	if _, _, err := net.SplitHostPort(c.API); err != nil {
+		errs = append(errs, fmt.Errorf("api address %q: %w", c.API, err))
+	}
+	if c.NATSURL == "" {
+		if _, _, err := net.SplitHostPort(c.NATSListen); err != nil {
+			errs = append(errs, fmt.Errorf("nats listen address %q: %w", c.NATSListen, err))
+		}
+	}
+	if c.StreamReplicas < 1 || c.StreamReplicas > 5 {
+		errs = append(errs, fmt.Errorf("stream replicas %d: use 1..5", c.StreamReplicas))
+	}
+	return errors.Join(errs...)
+}
+
+// Server is a running control plane.
+type Server struct {
+	NATSURL          string
+	APIAddr          net.Addr
+	GatewayAddr      net.Addr
+	GatewayAdminAddr net.Addr
+	SyslogAddr       string
+
+	Store   *events.Store
+	Handler *commands.Handler
+	NC      *nats.Conn
+	DB      *pgxpool.Pool
+
+	Projections *projections.Runner
+
+	cancel  context.CancelFunc
+	group   group
+	cleanup []func()
+}
+
+// StartServer starts the control plane and returns once it serves.
+func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("server config: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &Server{cancel: cancel}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+
+	s.NATSURL = cfg.NATSURL
+	if s.NATSURL == "" {
+		host, port, _ := net.SplitHostPort(cfg.NATSListen)
+		var p int
+		fmt.Sscan(port, &p)
+		ns, err := natsserver.Start(natsserver.Config{
+			DataDir: filepath.Join(cfg.DataDir, "nats"), Host: host, Port: p,
+			SyncAlways: cfg.SyncAlways, ServerName: "berth",
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start embedded NATS: %w", err)
+		}
+		s.cleanup = append(s.cleanup, ns.Shutdown)
+		s.NATSURL = ns.ClientURL()
+	}
+	s.NC, err = nats.Connect(s.NATSURL, nats.Name("berth-server"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return nil, fmt.Errorf("connect NATS %s: %w", s.NATSURL, err)
+	}
+	s.cleanup = append(s.cleanup, s.NC.Close)
+	js, err := jetstream.New(s.NC)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	s.Store, err = events.OpenStore(ctx, js, events.StoreConfig{Replicas: cfg.StreamReplicas, Source: "berth/server"})
+	if err != nil {
+		return nil, err
+	}
+	s.DB, err = pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	s.cleanup = append(s.cleanup, s.DB.Close)
+	s.Handler = commands.NewHandler(s.Store, "berth/api")
+
+	mux := http.NewServeMux()
+	s.Handler.Routes(mux)
+	mux.Handle("GET /v1/events/stream", s.Store.StreamHandler())
+	if err := s.startRoles(ctx, cfg, mux); err != nil {
+		return nil, err
+	}
+	addr, stop, err := serveAPI(ctx, cfg.API, cfg.Token, mux, map[string]readiness{
+		"nats": func(context.Context) error {
+			if !s.NC.IsConnected() {
+				return errors.New("not connected")
+			}
+			return nil
+		},
+		"postgres": func(ctx context.Context) error { return s.DB.Ping(ctx) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listen API on %s: %w", cfg.API, err)
+	}
+	s.cleanup = append(s.cleanup, stop)
+	s.APIAddr = addr
+	slog.Info("berth server ready", "api", addr.String(), "nats", s.NATSURL)
+	return s, nil
+}
+
+// startRoles starts everything beyond the API: read models, workers,
+// gateway and log pipeline.
+func (s *Server) startRoles(ctx context.Context, cfg ServerConfig, mux *http.ServeMux) error {
+	if err := s.startProjections(ctx, cfg); err != nil {
+		return err
+	}
+	if err := s.startWorkers(ctx); err != nil {
+		return err
+	}
+	return s.startGateway(ctx, cfg)
+}
+
+// PrintAddresses tells a person where everything listens.
+func (s *Server) PrintAddresses(w io.Writer) {
+	fmt.Fprintf(w, "berth API        http://%s\n", s.APIAddr)
+	if s.GatewayAddr != nil {
+		fmt.Fprintf(w, "gateway          http://%s  (apps at http://APP.localhost:%d)\n", s.GatewayAddr, s.GatewayAddr.(*net.TCPAddr).Port)
+	}
+	if s.GatewayAdminAddr != nil {
+		fmt.Fprintf(w, "gateway metrics  http://%s/metrics\n", s.GatewayAdminAddr)
+	}
+	if s.SyslogAddr != "" {
+		fmt.Fprintf(w, "syslog intake    %s (udp+tcp)\n", s.SyslogAddr)
+	}
+	fmt.Fprintf(w, "NATS             %s\n", s.NATSURL)
+}
+
+// Close stops every component, newest first.
+func (s *Server) Close() {
+	s.cancel()
+	s.group.Wait()
+	for i := len(s.cleanup) - 1; i >= 0; i-- {
+		s.cleanup[i]()
+	}
+	s.cleanup = nil
+}

@@ -1,0 +1,46 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/berth-dev/berth/workers/autoscaler"
+	"github.com/berth-dev/berth/workers/health"
+	"github.com/berth-dev/berth/workers/hostwatch"
+	"github.com/berth-dev/berth/workers/registration"
+)
+
+// startWorkers runs the workers that react to events. Each can run in
+// several servers at once: decisions go through the command handler.
+func (s *Server) startWorkers(ctx context.Context) error {
+	js, err := jetstream.New(s.NC)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	if err := registration.EnsureBuckets(ctx, js); err != nil {
+		return fmt.Errorf("create KV buckets: %w", err)
+	}
+	hw, err := health.New(health.Config{}, s.Store, s.Handler)
+	if err != nil {
+		return fmt.Errorf("health worker: %w", err)
+	}
+	reg, err := registration.New(registration.Config{}, s.Store, s.Handler, js)
+	if err != nil {
+		return fmt.Errorf("registration worker: %w", err)
+	}
+	hosts, err := hostwatch.New(hostwatch.Config{}, s.Store, js)
+	if err != nil {
+		return fmt.Errorf("hostwatch worker: %w", err)
+	}
+	as, err := autoscaler.New(autoscaler.Config{}, s.Store, s.NC, s.Handler)
+	if err != nil {
+		return fmt.Errorf("autoscaler: %w", err)
+	}
+	s.group.Go(ctx, "health", hw.Run)
+	s.group.Go(ctx, "registration", reg.Run)
+	s.group.Go(ctx, "hostwatch", hosts.Run)
+	s.group.Go(ctx, "autoscaler", as.Run)
+	return nil
+}
