@@ -77,7 +77,9 @@ type claim struct {
 // claims mirrors the bucket: a watch keeps it current, and this process's
 // own writes go in at once so its next decision sees them.
 type claims struct {
-	kv ClaimKV
+	kv    ClaimKV
+	pub   AsyncPublisher // nil: no pipelining
+	clock func() time.Time
 
 	mu         sync.RWMutex
 	byKey      map[string]*claim
@@ -85,8 +87,8 @@ type claims struct {
 	byInstance map[string]string       // instance -> key of its live claim
 }
 
-func newClaims(kv ClaimKV) *claims {
-	return &claims{kv: kv, byKey: map[string]*claim{},
+func newClaims(kv ClaimKV, pub AsyncPublisher) *claims {
+	return &claims{kv: kv, pub: pub, clock: time.Now, byKey: map[string]*claim{},
 		reserved: map[string]map[int]bool{}, byInstance: map[string]string{}}
 }
 
@@ -202,7 +204,7 @@ func (c *claims) create(ctx context.Context, key, instance string) (uint64, bool
 	if err != nil {
 		return 0, false, fmt.Errorf("claim %s: %w", key, err)
 	}
-	c.apply(key, instance, rev, time.Now(), true)
+	c.apply(key, instance, rev, c.clock(), true)
 	return rev, true, nil
 }
 
@@ -216,7 +218,7 @@ func (c *claims) update(ctx context.Context, key, instance string, rev uint64) (
 	if err != nil {
 		return 0, false, fmt.Errorf("reassign claim %s: %w", key, err)
 	}
-	c.apply(key, instance, nrev, time.Now(), true)
+	c.apply(key, instance, nrev, c.clock(), true)
 	return nrev, true, nil
 }
 

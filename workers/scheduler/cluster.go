@@ -48,32 +48,63 @@ func hostsOf(v *clusterview.View) []placement.Host {
 	return out
 }
 
-// othersOf lists the instances of every app but skip that hold resources,
+// occupants caches each app's instances that hold resources, as placement
+// sees them, rebuilt only when the app changed: a decision needs every
+// other app's, and most of them did not change since the last one.
+type occupants struct {
+	mu   sync.Mutex
+	apps map[string]occupied
+}
+
+type occupied struct {
+	seq   uint64
+	insts []placement.Instance
+}
+
+// others lists the instances of every app but skip that hold resources,
 // with room for extra more.
-func othersOf(v *clusterview.View, skip string, extra int, vs *versions) []placement.Instance {
-	n := extra
-	for name, app := range v.Apps {
-		if name != skip {
-			n += len(app.Instances)
-		}
+func (o *occupants) others(v *clusterview.View, skip string, extra int, vs *versions) []placement.Instance {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.apps == nil {
+		o.apps = map[string]occupied{}
 	}
-	out := make([]placement.Instance, 0, n)
+	n := extra
 	for name, app := range v.Apps {
 		if name == skip {
 			continue
 		}
-		for id, inst := range app.Instances {
-			p := placement.Instance{ID: id, App: name, Host: inst.Host, Port: inst.HostPort, State: otherState(inst.State)}
-			if !p.HoldsResources() {
-				continue
-			}
-			r, ok := vs.get(name, inst.Version)
-			if !ok {
-				r = Resources{MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs}
-			}
-			p.MemoryBytes, p.CPUs = r.MemoryBytes, r.CPUs
-			out = append(out, p)
+		c, ok := o.apps[name]
+		if !ok || c.seq != app.Seq {
+			c = occupied{seq: app.Seq, insts: occupy(name, app, vs)}
+			o.apps[name] = c
 		}
+		n += len(c.insts)
+	}
+	out := make([]placement.Instance, 0, n)
+	for name := range v.Apps {
+		if name != skip {
+			out = append(out, o.apps[name].insts...)
+		}
+	}
+	return out
+}
+
+func occupy(name string, app *commands.App, vs *versions) []placement.Instance {
+	out := make([]placement.Instance, 0, len(app.Instances))
+	for id, inst := range app.Instances {
+		p := placement.Instance{ID: id, App: name, Host: inst.Host, Port: inst.HostPort, State: otherState(inst.State)}
+		if !p.HoldsResources() {
+			continue
+		}
+		r := Resources{MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs}
+		if inst.Version < app.Version {
+			if old, found := vs.get(name, inst.Version); found {
+				r = old
+			}
+		}
+		p.MemoryBytes, p.CPUs = r.MemoryBytes, r.CPUs
+		out = append(out, p)
 	}
 	return out
 }

@@ -151,8 +151,9 @@ func Decide(in Input) Decision {
 	var d Decision
 	need, cut := want-live, 0
 	if need > 0 {
-		// One event is kept for PlacementFailed.
-		budget := max(limit-1-len(removals)-replaced, 0)
+		// If some of these don't fit, PlacementFailed takes the room of
+		// one of them.
+		budget := max(limit-len(removals)-replaced, 0)
 		cut = need - min(need, budget)
 		spec.Replicas = want - cut
 		if spec.Replicas > live && in.Others != nil {

@@ -164,7 +164,13 @@ func TestDecide(t *testing.T) {
 			want: []string{"sched web-000001 h3:20001", "failed 1 [insufficient memory on h3 (need 256MiB)]"}},
 		{name: "a big deploy is cut into several decisions", app: testApp(1, 10),
 			mod:  func(in *Input) { in.MaxEvents = 4 },
-			want: []string{"sched web-000001 h1:20000", "sched web-000002 h3:20000", "sched web-000003 h2:20000"}, more: true},
+			want: []string{"sched web-000001 h1:20000", "sched web-000002 h3:20000", "sched web-000003 h2:20000", "sched web-000004 h3:20001"}, more: true},
+		{name: "a cut decision still has room to record a failure", app: func() *commands.App {
+			a := testApp(1, 10)
+			a.Spec.MaxPerHost = 1
+			return a
+		}(), mod: func(in *Input) { in.MaxEvents = 4 },
+			want: []string{"sched web-000001 h1:20000", "sched web-000002 h3:20000", "sched web-000003 h2:20000", "failed 7 [max-per-host 1 reached on 3 hosts]"}},
 		{name: "a big stop is cut too", app: func() *commands.App {
 			a := testApp(1, 0, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h2", 20000, healthy), inst("web-c", 1, "h3", 20000, healthy))
 			a.Stopped = true

@@ -20,7 +20,7 @@ import (
 // env is one NATS server with the event store, an API-side command
 // handler and the port-claims bucket.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	js    jetstream.JetStream
 	store *events.Store
@@ -28,7 +28,7 @@ type env struct {
 	kv    jetstream.KeyValue
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -49,11 +49,11 @@ func newEnv(t *testing.T) *env {
 }
 
 // testLogger keeps the scheduler quiet unless the test fails.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))

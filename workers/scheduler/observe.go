@@ -12,6 +12,7 @@ import (
 // has replayed history, it marks the apps an event may unsettle and queues
 // port claims to release; until then the first full resync covers both.
 func (s *Scheduler) observe(r events.Recorded) {
+	s.seen.advance(r.Sequence)
 	if e, ok := r.Event.(events.AppDeployed); ok {
 		s.versions.record(e)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"sync"
 	"time"
 
 	"github.com/berth-dev/berth/commands"
@@ -53,7 +52,7 @@ func (r *round) decide(app *commands.App) ([]events.Event, error) {
 	in := Input{App: app, Hosts: hosts, Resources: r.s.versions.get, MaxEvents: r.s.cfg.MaxEvents,
 		Others: func() []placement.Instance {
 			if others == nil {
-				r.s.view.Read(func(v *clusterview.View) { others = othersOf(v, app.Name, len(app.Instances), &r.s.versions) })
+				r.s.view.Read(func(v *clusterview.View) { others = r.s.occupants.others(v, app.Name, len(app.Instances), &r.s.versions) })
 			}
 			return others
 		}}
@@ -125,57 +124,34 @@ func (r *round) claim(places []placement.Placement) (bool, error) {
 		delete(r.pending, key)
 	}
 
-	type result struct {
-		key string
-		pc  pendingClaim
-		ok  bool
-		err error
-	}
-	var (
-		mu      sync.Mutex
-		results []result
-		wg      sync.WaitGroup
-		sem     = make(chan struct{}, r.s.cfg.ClaimConcurrency)
-	)
+	var reqs []claimReq
 	for key, p := range want {
 		old, had := r.pending[key]
 		if had && old.instance == p.InstanceID {
 			continue
 		}
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			res := result{key: key, pc: pendingClaim{host: p.Host, port: p.Port, instance: p.InstanceID}}
-			if had {
-				res.pc.rev, res.ok, res.err = r.s.claims.update(r.ctx, key, p.InstanceID, old.rev)
-			} else {
-				res.pc.rev, res.ok, res.err = r.s.claims.create(r.ctx, key, p.InstanceID)
-			}
-			mu.Lock()
-			results = append(results, res)
-			mu.Unlock()
-		}()
+		reqs = append(reqs, claimReq{key: key, host: p.Host, port: p.Port, instance: p.InstanceID, rev: old.rev})
 	}
-	wg.Wait()
+	results := r.s.claims.claimMany(r.ctx, reqs, r.s.cfg.ClaimConcurrency)
 
 	allOK := true
 	var firstErr error
-	for _, res := range results {
+	for i, res := range results {
+		q := reqs[i]
 		switch {
 		case res.err != nil:
 			if firstErr == nil {
 				firstErr = res.err
 			}
 		case res.ok:
-			r.pending[res.key] = res.pc
+			r.pending[q.key] = pendingClaim{host: q.host, port: q.port, instance: q.instance, rev: res.rev}
 		default:
 			allOK = false
-			delete(r.pending, res.key)
-			if r.taken[res.pc.host] == nil {
-				r.taken[res.pc.host] = map[int]bool{}
+			delete(r.pending, q.key)
+			if r.taken[q.host] == nil {
+				r.taken[q.host] = map[int]bool{}
 			}
-			r.taken[res.pc.host][res.pc.port] = true
+			r.taken[q.host][q.port] = true
 		}
 	}
 	return allOK && firstErr == nil, firstErr

@@ -1,8 +1,11 @@
 package scheduler
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,6 +84,20 @@ func TestScaleUpAndDownReleasesPorts(t *testing.T) {
 		c := e.claims()
 		return len(c) == 1 && c[ClaimKey(keep[0].Host, keep[0].HostPort)] == keep[0].ID, fmt.Sprint(c)
 	})
+
+	// Released ports are claimed again.
+	e.exec("web", commands.Scale{App: "web", Replicas: 4}.Decide)
+	live := e.waitLive("web", 4, commands.StateHealthy)
+	e.checkPorts("web")
+	c := e.claims()
+	for _, in := range live {
+		if key := ClaimKey(in.Host, in.HostPort); c[key] != in.ID {
+			t.Errorf("claim %s = %q, want %s", key, c[key], in.ID)
+		}
+	}
+	if len(c) != 4 {
+		t.Errorf("%d claims, want 4: %v", len(c), c)
+	}
 }
 
 func TestExitedInstanceIsUnscheduledAndReplaced(t *testing.T) {
@@ -380,3 +397,60 @@ func TestStaleClaimsAreCollected(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// failingAppends wraps the real handler; while fail is set, every decision
+// that would append something fails as an append that didn't go through.
+type failingAppends struct {
+	h      *commands.Handler
+	fail   atomic.Bool
+	failed atomic.Int64
+}
+
+func (f *failingAppends) Execute(ctx context.Context, app, key string, decide commands.Decider) (commands.Result, error) {
+	return f.h.Execute(ctx, app, key, func(a *commands.App) ([]events.Event, error) {
+		evs, err := decide(a)
+		if err == nil && len(evs) > 0 && f.fail.Load() {
+			f.failed.Add(1)
+			return nil, errors.New("append failed")
+		}
+		return evs, err
+	})
+}
+
+func TestFailedDecisionReleasesItsClaims(t *testing.T) {
+	e := newEnv(t)
+	e.threeHosts()
+	exec := &failingAppends{h: commands.NewHandler(e.store, Source)}
+	exec.fail.Store(true)
+	s, err := New(Config{Resync: time.Hour, RetryAfter: time.Hour, Logger: testLogger(t)}, e.store, exec, e.js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	e.deploy("web", "web:1", 3)
+	e.waitFor("a failed decision", func() (bool, string) { return exec.failed.Load() > 0, "" })
+	e.waitFor("its claims released", func() (bool, string) {
+		c := e.claims()
+		return len(c) == 0, fmt.Sprint(c)
+	})
+	if n := len(history[events.InstanceScheduled](e, "web")); n != 0 {
+		t.Fatalf("%d instances scheduled by failed decisions", n)
+	}
+
+	exec.fail.Store(false)
+	e.exec("web", commands.Scale{App: "web", Replicas: 4}.Decide)
+	live := e.waitLive("web", 4, "")
+	c := e.claims()
+	for _, in := range live {
+		if key := ClaimKey(in.Host, in.HostPort); c[key] != in.ID {
+			t.Errorf("claim %s = %q, want %s", key, c[key], in.ID)
+		}
+	}
+	if len(c) != 4 {
+		t.Errorf("%d claims, want 4: %v", len(c), c)
+	}
+}

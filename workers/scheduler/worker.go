@@ -32,6 +32,12 @@ type Scheduler struct {
 	buckets  Buckets
 	view     *clusterview.Follower
 	versions versions
+	// occupants caches other apps' instances for decisions.
+	occupants occupants
+	// seen is the last sequence the view has, appended the last this
+	// scheduler appended; decisions wait for the view to have their own.
+	seen     seqWaiter
+	appended uint64
 	claims   *claims
 	ready    atomic.Bool
 	kick     chan struct{}
@@ -66,7 +72,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}
-	s.claims = newClaims(kv)
+	pub, _ := s.buckets.(AsyncPublisher)
+	s.claims = newClaims(kv, pub)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -150,6 +157,9 @@ func (s *Scheduler) reconcileDirty(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if err := s.waitForView(ctx); err != nil {
+			return
+		}
 		if !s.needed(name) {
 			continue
 		}
@@ -174,6 +184,7 @@ func (s *Scheduler) reconcile(ctx context.Context, name string) (bool, error) {
 		return false, fmt.Errorf("reconcile %s: %w", name, err)
 	}
 	if n := len(res.Events); n > 0 {
+		s.appended = res.Seq
 		s.cfg.Logger.Debug("reconciled", "app", name, "events", n)
 	}
 	return r.more && len(res.Events) > 0, nil
@@ -197,7 +208,7 @@ func (s *Scheduler) needed(name string) bool {
 			}
 			d := Decide(Input{App: app, Hosts: hostsOf(v), Reserved: reserved, MaxEvents: s.cfg.MaxEvents,
 				Resources: s.versions.get, NewID: countingIDs(name),
-				Others: func() []placement.Instance { return othersOf(v, name, len(app.Instances), &s.versions) }})
+				Others: func() []placement.Instance { return s.occupants.others(v, name, len(app.Instances), &s.versions) }})
 			act = len(d.Events) > 0
 		})
 	})
