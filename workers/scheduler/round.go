@@ -52,7 +52,9 @@ func (r *round) decide(app *commands.App) ([]events.Event, error) {
 	in := Input{App: app, Hosts: hosts, Resources: r.s.versions.get, MaxEvents: r.s.cfg.MaxEvents,
 		Others: func() []placement.Instance {
 			if others == nil {
-				r.s.view.Read(func(v *clusterview.View) { others = r.s.occupants.others(v, app.Name, len(app.Instances), &r.s.versions) })
+				r.s.view.Read(func(v *clusterview.View) {
+					others = r.s.occupants.others(v, app.Name, len(app.Instances), &r.s.versions)
+				})
 			}
 			return others
 		}}
