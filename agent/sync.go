@@ -31,7 +31,11 @@ func (a *Agent) sync(ctx context.Context, id string) error {
 		return err
 	}
 	act := decide(inst, c)
-	a.log.Debug("instance sync", "instance", id, "action", act, "known", inst != nil, "container", c)
+	if c != nil {
+		a.log.Debug("instance sync", "instance", id, "action", act, "known", inst != nil, "container", short(c.ID), "state", c.State)
+	} else {
+		a.log.Debug("instance sync", "instance", id, "action", act, "known", inst != nil)
+	}
 	switch act {
 	case actRun:
 		return a.run(ctx, inst)
