@@ -101,6 +101,7 @@ func startAgent(ctx context.Context, c AgentConfig) (func(), error) {
 		nc.Close()
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
+	cli.NegotiateAPIVersion(ctx) // before any concurrent use: the client races on its first calls
 	rt, err := dockerrt.New(cli, slog.Default().With("host", c.HostID))
 	if err != nil {
 		nc.Close()
