@@ -17,6 +17,11 @@ import (
 type DevConfig struct {
 	Server ServerConfig
 	Hosts  int
+	// HostPrefix names the hosts <prefix>1..<prefix>N (default "h").
+	HostPrefix string
+	// PortBase spreads host port ranges: host i gets PortBase+i*1000 up
+	// to +999 (default 20000).
+	PortBase int
 }
 
 // Validate reports every problem at once.
@@ -42,6 +47,12 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, fmt.Errorf("dev config: %w", err)
 	}
 	cfg.Server.setDefaults()
+	if cfg.HostPrefix == "" {
+		cfg.HostPrefix = "h"
+	}
+	if cfg.PortBase == 0 {
+		cfg.PortBase = 20000
+	}
 	d := &Dev{}
 	defer func() {
 		if err != nil {
@@ -63,10 +74,10 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 	for i := 1; i <= cfg.Hosts; i++ {
 		ac := AgentConfig{
 			NATSURL: d.NATSURL,
-			HostID:  fmt.Sprintf("h%d", i),
+			HostID:  fmt.Sprintf("%s%d", cfg.HostPrefix, i),
 			Addr:    fmt.Sprintf("127.0.0.%d", i),
 			Zone:    fmt.Sprintf("zone-%c", 'a'+(i-1)%3),
-			Ports:   fmt.Sprintf("%d-%d", 20000+i*1000, 20000+i*1000+999),
+			Ports:   fmt.Sprintf("%d-%d", cfg.PortBase+i*1000, cfg.PortBase+i*1000+999),
 		}
 		if d.SyslogAddr != "" {
 			ac.Syslog = "tcp://" + d.SyslogAddr

@@ -27,10 +27,6 @@ func (s *Server) startGateway(ctx context.Context, cfg ServerConfig) error {
 	if err != nil {
 		return fmt.Errorf("gateway source: %w", err)
 	}
-	gw, err := gateway.New(gateway.Config{Listen: cfg.GatewayListen, AdminListen: cfg.GatewayAdmin, Domain: cfg.GatewayDomain}, src)
-	if err != nil {
-		return fmt.Errorf("gateway: %w", err)
-	}
 	ln, err := net.Listen("tcp", cfg.GatewayListen)
 	if err != nil {
 		return fmt.Errorf("gateway listen on %s: %w", cfg.GatewayListen, err)
@@ -44,6 +40,18 @@ func (s *Server) startGateway(ctx context.Context, cfg ServerConfig) error {
 		s.GatewayAdminAddr = admin.Addr()
 	}
 	s.GatewayAddr = ln.Addr()
+	adminAddr := "-"
+	if admin != nil {
+		adminAddr = admin.Addr().String()
+	}
+	gw, err := gateway.New(gateway.Config{Listen: ln.Addr().String(), AdminListen: adminAddr, Domain: cfg.GatewayDomain}, src)
+	if err != nil {
+		ln.Close()
+		if admin != nil {
+			admin.Close()
+		}
+		return fmt.Errorf("gateway: %w", err)
+	}
 	name, _ := os.Hostname()
 	pub, err := stats.NewPublisher(s.NC, gw, stats.PublisherConfig{Gateway: name + "/" + ln.Addr().String()})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for goose
@@ -14,6 +15,7 @@ import (
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/migrations"
 	"github.com/berth-dev/berth/projections"
+	"github.com/berth-dev/berth/projections/readapi"
 )
 
 // migrate applies the schema; safe to run from several servers at once.
@@ -30,7 +32,7 @@ func migrate(ctx context.Context, databaseURL string) error {
 }
 
 // startProjections keeps the read models current.
-func (s *Server) startProjections(ctx context.Context, cfg ServerConfig) error {
+func (s *Server) startProjections(ctx context.Context, cfg ServerConfig, mux *http.ServeMux) error {
 	if err := migrate(ctx, cfg.DatabaseURL); err != nil {
 		return err
 	}
@@ -40,6 +42,7 @@ func (s *Server) startProjections(ctx context.Context, cfg ServerConfig) error {
 	}
 	s.cleanup = append(s.cleanup, r.Close)
 	s.Projections = r
+	readapi.New(s.DB).Routes(mux)
 	s.group.Go(ctx, "projections", r.Run)
 	return nil
 }

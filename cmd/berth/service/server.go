@@ -130,6 +130,9 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		host, port, _ := net.SplitHostPort(cfg.NATSListen)
 		var p int
 		fmt.Sscan(port, &p)
+		if p == 0 {
+			p = natsserver.RandomPort
+		}
 		ns, err := natsserver.Start(natsserver.Config{
 			DataDir: filepath.Join(cfg.DataDir, "nats"), Host: host, Port: p,
 			SyncAlways: cfg.SyncAlways, ServerName: "berth",
@@ -188,7 +191,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 // startRoles starts everything beyond the API: read models, workers,
 // gateway and log pipeline.
 func (s *Server) startRoles(ctx context.Context, cfg ServerConfig, mux *http.ServeMux) error {
-	if err := s.startProjections(ctx, cfg); err != nil {
+	if err := s.startProjections(ctx, cfg, mux); err != nil {
 		return err
 	}
 	if err := s.startWorkers(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/berth-dev/berth/workers/health"
 	"github.com/berth-dev/berth/workers/hostwatch"
 	"github.com/berth-dev/berth/workers/registration"
+	"github.com/berth-dev/berth/workers/scheduler"
 )
 
 // startWorkers runs the workers that react to events. Each can run in
@@ -34,10 +35,15 @@ func (s *Server) startWorkers(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("hostwatch worker: %w", err)
 	}
+	sched, err := scheduler.New(scheduler.Config{}, s.Store, s.Handler, js)
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
 	as, err := autoscaler.New(autoscaler.Config{}, s.Store, s.NC, s.Handler)
 	if err != nil {
 		return fmt.Errorf("autoscaler: %w", err)
 	}
+	s.group.Go(ctx, "scheduler", sched.Run)
 	s.group.Go(ctx, "health", hw.Run)
 	s.group.Go(ctx, "registration", reg.Run)
 	s.group.Go(ctx, "hostwatch", hosts.Run)
