@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 
@@ -9,9 +8,9 @@ import (
 )
 
 // apps keeps each app's desired state: the apps table.
-var apps = projector{name: AppsProjector, tables: []string{"apps"}, apply: applyApps}
+var apps = projector{name: AppsProjector, tables: []string{"apps"}, fold: foldApps}
 
-func applyApps(ctx context.Context, db execer, r events.Recorded) error {
+func foldApps(r events.Recorded) ([]statement, error) {
 	var (
 		sql  string
 		args []any
@@ -20,7 +19,7 @@ func applyApps(ctx context.Context, db execer, r events.Recorded) error {
 	case events.AppDeployed:
 		spec, err := json.Marshal(e.Spec)
 		if err != nil {
-			return fmt.Errorf("encode spec: %w", err)
+			return nil, fmt.Errorf("encode spec: %w", err)
 		}
 		sql = `INSERT INTO apps (name, image, version, replicas, spec, status, created_at, updated_at, seq)
 			VALUES ($1, $2, $3, $4, $5, 'running', $6, $6, $7)
@@ -48,7 +47,7 @@ func applyApps(ctx context.Context, db execer, r events.Recorded) error {
 		if e.Enabled {
 			var err error
 			if policy, err = json.Marshal(e); err != nil {
-				return fmt.Errorf("encode autoscale policy: %w", err)
+				return nil, fmt.Errorf("encode autoscale policy: %w", err)
 			}
 		}
 		sql = `UPDATE apps SET autoscale = $2, updated_at = $3, seq = $4 WHERE name = $1`
@@ -64,10 +63,7 @@ func applyApps(ctx context.Context, db execer, r events.Recorded) error {
 			WHERE name = $1 AND placement_failed_at IS NOT NULL`
 		args = []any{e.App, seq(r)}
 	default:
-		return nil
+		return nil, nil
 	}
-	if _, err := db.Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("apps: %s: %w", events.TypeOf(r.Event), err)
-	}
-	return nil
+	return []statement{stmt(sql, args...)}, nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -21,67 +23,71 @@ type delivery struct {
 // two sequences, so none is skipped by mistake.
 type gapChecker func(ctx context.Context, after, seq uint64) error
 
-// checkpoints runs each event's effect and the projector's checkpoint in
-// one transaction, which is what makes redelivery harmless.
+// checkpoints applies each event's statements and the projector's
+// checkpoint in one transaction, which is what makes redelivery harmless.
 type checkpoints struct {
 	db     *pgxpool.Pool
 	gapped gapChecker
 }
 
-// once applies fn for d unless the projector already did, then moves the
-// checkpoint to d.seq, all in one transaction. It reports whether fn ran.
-// The checkpoint row is locked first, so two deliveries of one event (a
-// redelivery racing a slow first attempt, or two servers) serialise and
-// the second sees it done.
-func (c checkpoints) once(ctx context.Context, d delivery, fn func(pgx.Tx) error) (bool, error) {
-	tx, err := c.db.Begin(ctx)
-	if err != nil {
-		return false, fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	var at int64
-	err = tx.QueryRow(ctx, `INSERT INTO projection_checkpoints (projector, seq) VALUES ($1, 0)
-		ON CONFLICT (projector) DO UPDATE SET seq = projection_checkpoints.seq
-		RETURNING seq`, d.projector).Scan(&at)
-	if err != nil {
-		return false, fmt.Errorf("lock checkpoint of %s: %w", d.projector, err)
-	}
-	if d.seq <= uint64(at) {
-		return false, nil
-	}
-	if d.seq > uint64(at)+1 && c.gapped != nil {
-		if err := c.gapped(ctx, uint64(at), d.seq); err != nil {
-			return false, fmt.Errorf("%s at %d got event %d: %w", d.projector, at, d.seq, err)
+// SQLSTATEs raised by projection_advance (migrations/00002).
+const (
+	codeAlreadyApplied = "BE001"
+	codeGap            = "BE002"
+)
+
+// once runs stmts for d unless the projector already applied d, moving
+// its checkpoint to d.seq in the same transaction; it reports whether
+// they ran. projection_advance goes first in one pipelined batch, which
+// Postgres runs as one implicit transaction: if it raises, nothing of
+// the batch stays. It locks the checkpoint row, so two deliveries of one
+// event (a redelivery racing a slow first attempt, or two servers)
+// serialise and the second is turned away.
+func (c checkpoints) once(ctx context.Context, d delivery, stmts []statement) (bool, error) {
+	var gapOK *int64
+	for {
+		b := &pgx.Batch{}
+		b.Queue(`SELECT projection_advance($1, $2, $3)`, d.projector, int64(d.seq), gapOK)
+		for _, s := range stmts {
+			b.Queue(s.sql, s.args...)
+		}
+		err := c.db.SendBatch(ctx, b).Close()
+		var pgErr *pgconn.PgError
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.As(err, &pgErr) && pgErr.Code == codeAlreadyApplied:
+			return false, nil
+		case errors.As(err, &pgErr) && pgErr.Code == codeGap && c.gapped != nil:
+			at, perr := strconv.ParseInt(pgErr.Detail, 10, 64)
+			if perr != nil {
+				return false, fmt.Errorf("gap detail %q: %w", pgErr.Detail, perr)
+			}
+			if gapOK != nil && *gapOK == at {
+				return false, fmt.Errorf("%s: %w", d.projector, err) // can't happen: the function accepted at
+			}
+			if err := c.gapped(ctx, uint64(at), d.seq); err != nil {
+				return false, fmt.Errorf("%s at %d got event %d: %w", d.projector, at, d.seq, err)
+			}
+			gapOK = &at // nothing lies between: try again, allowing it
+		default:
+			return false, fmt.Errorf("%s event %d: %w", d.projector, d.seq, err)
 		}
 	}
-	if err := fn(tx); err != nil {
-		return false, err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET seq = $2 WHERE projector = $1`, d.projector, int64(d.seq)); err != nil {
-		return false, fmt.Errorf("advance checkpoint of %s: %w", d.projector, err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return false, fmt.Errorf("commit %s event %d: %w", d.projector, d.seq, err)
-	}
-	return true, nil
 }
 
 // skip records d as skipped for reason and advances the checkpoint past it.
 func (c checkpoints) skip(ctx context.Context, d delivery, reason string) (bool, error) {
-	return c.once(ctx, d, func(tx pgx.Tx) error { return recordSkipped(ctx, tx, d, reason) })
+	return c.once(ctx, d, []statement{skipped(d, reason)})
 }
 
-func recordSkipped(ctx context.Context, db execer, d delivery, reason string) error {
+func skipped(d delivery, reason string) statement {
 	body := d.body
 	if body == nil {
 		body = []byte{}
 	}
-	_, err := db.Exec(ctx, `INSERT INTO projection_skipped (projector, seq, subject, reason, body)
-		VALUES ($1, $2, $3, $4, $5)`, d.projector, int64(d.seq), d.subject, reason, body)
-	if err != nil {
-		return fmt.Errorf("record skipped event %d: %w", d.seq, err)
-	}
-	return nil
+	return stmt(`INSERT INTO projection_skipped (projector, seq, subject, reason, body) VALUES ($1, $2, $3, $4, $5)`,
+		d.projector, int64(d.seq), d.subject, reason, body)
 }
 
 // positions reads every projector's checkpoint (0 when it has none).

@@ -1,17 +1,12 @@
 package projections
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/berth-dev/berth/events"
-)
+import "github.com/berth-dev/berth/events"
 
 // endpoints keeps the instances taking traffic, like the berth_endpoints
 // KV bucket but queryable.
-var endpoints = projector{name: EndpointsProjector, tables: []string{"endpoints"}, apply: applyEndpoints}
+var endpoints = projector{name: EndpointsProjector, tables: []string{"endpoints"}, fold: foldEndpoints}
 
-func applyEndpoints(ctx context.Context, db execer, r events.Recorded) error {
+func foldEndpoints(r events.Recorded) ([]statement, error) {
 	var (
 		sql  string
 		args []any
@@ -31,10 +26,7 @@ func applyEndpoints(ctx context.Context, db execer, r events.Recorded) error {
 	case events.InstanceStopped:
 		sql, args = `DELETE FROM endpoints WHERE instance = $1`, []any{e.Instance}
 	default:
-		return nil
+		return nil, nil
 	}
-	if _, err := db.Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("endpoints: %s: %w", events.TypeOf(r.Event), err)
-	}
-	return nil
+	return []statement{stmt(sql, args...)}, nil
 }

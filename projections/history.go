@@ -1,27 +1,18 @@
 package projections
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/berth-dev/berth/events"
-)
+import "github.com/berth-dev/berth/events"
 
 // history keeps every app event (instance events and autoscale decisions
 // included) for GET /v1/apps/{app}/events.
-var history = projector{name: HistoryProjector, tables: []string{"app_events"}, apply: applyHistory}
+var history = projector{name: HistoryProjector, tables: []string{"app_events"}, fold: foldHistory}
 
-func applyHistory(ctx context.Context, db execer, r events.Recorded) error {
+func foldHistory(r events.Recorded) ([]statement, error) {
 	agg := r.Event.Aggregate()
 	if agg.Kind != events.KindApp {
-		return nil
+		return nil, nil
 	}
 	// A plain INSERT: applying an event twice is a bug and must fail loudly.
-	_, err := db.Exec(ctx, `INSERT INTO app_events (seq, app, type, time, source, id, idempotency_key, data)
+	return []statement{stmt(`INSERT INTO app_events (seq, app, type, time, source, id, idempotency_key, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		seq(r), agg.ID, r.Type, r.Time, r.Source, r.ID, r.IdempotencyKey, []byte(r.Data))
-	if err != nil {
-		return fmt.Errorf("history: %s: %w", r.Type, err)
-	}
-	return nil
+		seq(r), agg.ID, r.Type, r.Time, r.Source, r.ID, r.IdempotencyKey, []byte(r.Data))}, nil
 }

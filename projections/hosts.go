@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 
@@ -9,9 +8,9 @@ import (
 )
 
 // hosts keeps every host that registered, ready or lost.
-var hosts = projector{name: HostsProjector, tables: []string{"hosts"}, apply: applyHosts}
+var hosts = projector{name: HostsProjector, tables: []string{"hosts"}, fold: foldHosts}
 
-func applyHosts(ctx context.Context, db execer, r events.Recorded) error {
+func foldHosts(r events.Recorded) ([]statement, error) {
 	var (
 		sql  string
 		args []any
@@ -24,7 +23,7 @@ func applyHosts(ctx context.Context, db execer, r events.Recorded) error {
 		}
 		lb, err := json.Marshal(labels)
 		if err != nil {
-			return fmt.Errorf("encode labels: %w", err)
+			return nil, fmt.Errorf("encode labels: %w", err)
 		}
 		sql = `INSERT INTO hosts (id, addr, zone, labels, cpus, memory_bytes, port_min, port_max, state, registered_at, seq)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ready', $9, $10)
@@ -41,10 +40,7 @@ func applyHosts(ctx context.Context, db execer, r events.Recorded) error {
 		sql = `UPDATE hosts SET state = 'lost', lost_at = $2, last_seen = $3, seq = $4 WHERE id = $1`
 		args = []any{e.Host, r.Time, lastSeen, seq(r)}
 	default:
-		return nil
+		return nil, nil
 	}
-	if _, err := db.Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("hosts: %s: %w", events.TypeOf(r.Event), err)
-	}
-	return nil
+	return []statement{stmt(sql, args...)}, nil
 }

@@ -1,21 +1,16 @@
 package projections
 
-import (
-	"context"
-	"fmt"
-
-	"github.com/berth-dev/berth/events"
-)
+import "github.com/berth-dev/berth/events"
 
 // instances keeps every instance an app ever had, with the state the
 // command side would give it (commands.App.apply); stopped instances stay,
 // in state "stopped".
-var instances = projector{name: InstancesProjector, tables: []string{"instances"}, apply: applyInstances}
+var instances = projector{name: InstancesProjector, tables: []string{"instances"}, fold: foldInstances}
 
 // Transitions mirror the command side's: a fact that arrives late (a start
 // after the instance was unscheduled) records its details but does not
 // revive the instance.
-func applyInstances(ctx context.Context, db execer, r events.Recorded) error {
+func foldInstances(r events.Recorded) ([]statement, error) {
 	var (
 		sql  string
 		args []any
@@ -58,10 +53,7 @@ func applyInstances(ctx context.Context, db execer, r events.Recorded) error {
 		sql = `UPDATE instances SET state = 'stopped', stopped_at = $2, updated_at = $2, seq = $3 WHERE id = $1`
 		args = []any{e.Instance, r.Time, seq(r)}
 	default:
-		return nil
+		return nil, nil
 	}
-	if _, err := db.Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("instances: %s: %w", events.TypeOf(r.Event), err)
-	}
-	return nil
+	return []statement{stmt(sql, args...)}, nil
 }

@@ -20,6 +20,9 @@ import (
 // else (connection loss, serialization failures, a gap) is transient and
 // retried until it succeeds, because skipping would corrupt the read model.
 func isPoison(err error) bool {
+	if errors.Is(err, errUnfoldable) {
+		return true
+	}
 	var panicked middleware.RecoveredPanicError
 	if errors.As(err, &panicked) {
 		return true
@@ -30,6 +33,9 @@ func isPoison(err error) bool {
 	}
 	return false
 }
+
+// errUnfoldable: a projector could not turn an event into statements.
+var errUnfoldable = errors.New("cannot fold event")
 
 // skipPublisher is the PoisonQueue's publisher. Instead of another topic,
 // whose publish could not share the checkpoint's transaction, it records

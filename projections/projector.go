@@ -1,25 +1,25 @@
 package projections
 
 import (
-	"context"
-
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"github.com/berth-dev/berth/events"
 )
 
-// execer is what a projector needs of the transaction it runs in.
-type execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+// statement is one SQL statement with its arguments.
+type statement struct {
+	sql  string
+	args []any
 }
 
-// projector folds events into the tables it owns. apply runs inside the
-// transaction that also advances the projector's checkpoint; events it
-// has no use for are ignored.
+func stmt(sql string, args ...any) statement { return statement{sql: sql, args: args} }
+
+// projector folds events into the tables it owns. fold is pure: it turns
+// one event into the statements that apply it (none when the event does
+// not concern the projector); the caller runs them in one transaction
+// with the checkpoint.
 type projector struct {
 	name   string
 	tables []string
-	apply  func(ctx context.Context, db execer, r events.Recorded) error
+	fold   func(r events.Recorded) ([]statement, error)
 }
 
 // all lists every projector; Run starts one handler each.

@@ -10,7 +10,6 @@ import (
 	wmnats "github.com/ThreeDotsLabs/watermill-nats/v2/pkg/nats"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 
 	"github.com/berth-dev/berth/events"
@@ -212,12 +211,13 @@ func (r *Runner) handle(p projector, prog *progress, stopping *atomic.Bool) mess
 			return errStopping
 		}
 		env, ev, decodeErr := events.Decode(d.body)
-		applied, err := r.cp.once(ctx, d, func(tx pgx.Tx) error {
-			if decodeErr != nil {
-				return recordSkipped(ctx, tx, d, decodeErr.Error())
-			}
-			return p.apply(ctx, tx, events.Recorded{Envelope: env, Event: ev, Sequence: d.seq})
-		})
+		var stmts []statement
+		if decodeErr != nil {
+			stmts = []statement{skipped(d, decodeErr.Error())}
+		} else if stmts, err = p.fold(events.Recorded{Envelope: env, Event: ev, Sequence: d.seq}); err != nil {
+			return fmt.Errorf("%w: %w", errUnfoldable, err)
+		}
+		applied, err := r.cp.once(ctx, d, stmts)
 		if err != nil {
 			return err
 		}
