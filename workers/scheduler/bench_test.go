@@ -30,7 +30,7 @@ func BenchmarkSchedulerPlacements(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		s := e.start(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Resync: time.Minute, ClaimConcurrency: 128})
+		s := e.start(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Resync: time.Minute})
 		e.waitResyncs(1, s)
 
 		var placed atomic.Int64
