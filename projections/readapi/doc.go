@@ -1,3 +1,2 @@
-// Package readapi serves the HTTP read endpoints from the Postgres read
-// models that package projections keeps current.
+// Package readapi answers Berth's HTTP read endpoints from the read models the projectors keep in Postgres.
 package readapi
