@@ -7,12 +7,19 @@ import (
 	"github.com/berth-dev/berth/workers/clusterview"
 )
 
+// firstProbeDelay is how soon a starting instance is probed again: a
+// process needs a moment to listen after its container starts, and waiting
+// a whole interval for the second try would add seconds to every deploy.
+const firstProbeDelay = 50 * time.Millisecond
+
 // probeLoop probes one instance every interval, first at once, and acts on
-// the results until ctx ends.
+// the results until ctx ends. Until the instance is registered it probes
+// on a fast, growing schedule capped at the interval.
 func (w *Worker) probeLoop(ctx context.Context, t Target, tr *Tracker) {
 	log := w.cfg.Logger.With("app", t.App, "instance", t.Instance, "check", t.URL())
-	tick := time.NewTicker(t.Interval)
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	fast := firstProbeDelay
 	for {
 		res, ok := w.probe(ctx, t)
 		if !ok {
@@ -38,10 +45,16 @@ func (w *Worker) probeLoop(ctx context.Context, t Target, tr *Tracker) {
 				log.Info("instance health failed", "reason", reason)
 			}
 		}
+		next := t.Interval
+		if act != Register && !w.registered(t) {
+			next = min(fast, t.Interval)
+			fast = fast * 3 / 2
+		}
+		timer.Reset(next)
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 
 // startDev runs the single-machine preset on random ports with hosts whose
 // ids and port ranges no other test uses.
-func startDev(t *testing.T, hosts int, syslog bool) *service.Dev {
+func startDev(t testing.TB, hosts int, syslog bool) *service.Dev {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := service.DevConfig{
@@ -46,7 +46,7 @@ func startDev(t *testing.T, hosts int, syslog bool) *service.Dev {
 }
 
 // berth runs the CLI against d and returns stdout; a non-zero exit fails.
-func berth(t *testing.T, d *service.Dev, args ...string) string {
+func berth(t testing.TB, d *service.Dev, args ...string) string {
 	t.Helper()
 	out, code := berthCode(t, d, args...)
 	if code != 0 {
@@ -55,7 +55,7 @@ func berth(t *testing.T, d *service.Dev, args ...string) string {
 	return out
 }
 
-func berthCode(t *testing.T, d *service.Dev, args ...string) (string, int) {
+func berthCode(t testing.TB, d *service.Dev, args ...string) (string, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	all := append([]string{"--api", "http://" + d.APIAddr.String()}, args...)
@@ -71,7 +71,7 @@ type instance struct {
 	HostPort int    `json:"host_port"`
 }
 
-func instances(t *testing.T, d *service.Dev, app string) []instance {
+func instances(t testing.TB, d *service.Dev, app string) []instance {
 	t.Helper()
 	var out []instance
 	raw := berth(t, d, "ps", app, "-o", "json")
@@ -98,7 +98,7 @@ func healthy(insts []instance) []instance {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
