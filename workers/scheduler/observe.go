@@ -96,7 +96,10 @@ func (s *Scheduler) releaseStopped(ctx context.Context) {
 
 // collect releases claims that no instance in the view holds (stopped,
 // unscheduled on a lost host, or never appended) once they are older than
-// the grace period, which covers a decision still being appended.
+// the grace period, which covers a decision still being appended. It also
+// restores the claim of an instance that has none (its append looked
+// failed but went through, or its claim was collected while the view
+// lagged), so other schedulers keep off its port.
 func (s *Scheduler) collect(ctx context.Context) {
 	held := map[string]string{} // claim key -> instance
 	s.view.Read(func(v *clusterview.View) {
@@ -113,8 +116,9 @@ func (s *Scheduler) collect(ctx context.Context) {
 		}
 	})
 	now := s.now()
-	n := 0
-	for key, cl := range s.claims.live() {
+	live := s.claims.live()
+	collected, restored := 0, 0
+	for key, cl := range live {
 		if held[key] == cl.instance || now.Sub(cl.created) < s.cfg.ClaimGrace {
 			continue
 		}
@@ -124,9 +128,27 @@ func (s *Scheduler) collect(ctx context.Context) {
 			}
 			continue
 		}
-		n++
+		collected++
 	}
-	if n > 0 {
-		s.cfg.Logger.Info("collected stale port claims", "count", n)
+	for key, id := range held {
+		if cl, ok := live[key]; ok {
+			if cl.instance != id {
+				s.cfg.Logger.Warn("port claimed by another instance", "key", key, "instance", id, "claimed_by", cl.instance)
+			}
+			continue
+		}
+		_, ok, err := s.claims.create(ctx, key, id)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.cfg.Logger.Warn("restore port claim", "key", key, "err", err)
+			}
+			continue
+		}
+		if ok {
+			restored++
+		}
+	}
+	if collected > 0 || restored > 0 {
+		s.cfg.Logger.Info("port claims collected and restored", "collected", collected, "restored", restored)
 	}
 }

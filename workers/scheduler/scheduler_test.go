@@ -380,7 +380,7 @@ func TestStaleClaimsAreCollected(t *testing.T) {
 	e := newEnv(t)
 	e.host("h1", "a", nil)
 	e.agents(always)
-	e.start(Config{ClaimGrace: time.Millisecond})
+	e.start(Config{ClaimGrace: 200 * time.Millisecond})
 	e.deploy("web", "web:1", 2)
 	live := e.waitLive("web", 2, commands.StateHealthy)
 	if _, err := e.kv.Create(e.ctx, ClaimKey("h1", 20050), []byte("ghost-abcdef")); err != nil {
@@ -393,6 +393,16 @@ func TestStaleClaimsAreCollected(t *testing.T) {
 			ok = ok && c[ClaimKey(in.Host, in.HostPort)] == in.ID
 		}
 		return ok, fmt.Sprint(c)
+	})
+
+	// A live instance's claim that went missing is restored.
+	lostKey := ClaimKey(live[0].Host, live[0].HostPort)
+	if err := e.kv.Delete(e.ctx, lostKey); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the missing claim restored", func() (bool, string) {
+		c := e.claims()
+		return c[lostKey] == live[0].ID && len(c) == 2, fmt.Sprint(c)
 	})
 }
 
