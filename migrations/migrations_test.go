@@ -3,12 +3,15 @@ package migrations_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/berth-dev/berth/logpipe/localstore"
 	"github.com/berth-dev/berth/migrations"
 	"github.com/berth-dev/berth/projections/pgtest"
 )
@@ -44,7 +47,7 @@ func TestUpCreatesTablesAndIsIdempotent(t *testing.T) {
 	if err := migrations.Up(ctx, db); err != nil {
 		t.Fatalf("second Up: %v", err)
 	}
-	for _, table := range []string{"apps", "instances", "hosts", "endpoints", "app_events", "projection_checkpoints", "projection_skipped"} {
+	for _, table := range []string{"apps", "instances", "hosts", "endpoints", "app_events", "projection_checkpoints", "projection_skipped", "log_records"} {
 		var n int
 		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
 			t.Errorf("table %s: %v", table, err)
@@ -57,5 +60,15 @@ func TestUpCreatesTablesAndIsIdempotent(t *testing.T) {
 	}
 	if v != int64(len(files)) {
 		t.Fatalf("schema version %d, want %d (one per file)", v, len(files))
+	}
+}
+
+func TestLogRecordsMatchLocalstore(t *testing.T) {
+	sqlFile, err := os.ReadFile("00003_log_records.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sqlFile), strings.TrimSpace(localstore.SchemaSQL)) {
+		t.Fatal("00003_log_records.sql no longer holds localstore.SchemaSQL; add a migration for the change")
 	}
 }
