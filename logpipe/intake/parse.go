@@ -1,0 +1,137 @@
+package intake
+
+import (
+	"bytes"
+	"time"
+
+	syslog "github.com/leodido/go-syslog/v4"
+	"github.com/leodido/go-syslog/v4/auto"
+	"github.com/leodido/go-syslog/v4/rfc3164"
+	"github.com/leodido/go-syslog/v4/rfc5424"
+
+	"github.com/berth-dev/berth/logpipe/record"
+)
+
+// Parser turns one syslog frame into a record. It detects RFC 5424 and
+// RFC 3164 per message and never fails: what it cannot parse becomes a
+// Malformed record keeping the frame as Raw. Not safe for concurrent use.
+type Parser struct {
+	m   syslog.Machine
+	loc *time.Location
+}
+
+// NewParser returns a parser reading RFC 3164 timestamps, which carry no
+// zone, in loc (nil means the local zone: Docker writes its local time).
+func NewParser(loc *time.Location) *Parser {
+	if loc == nil {
+		loc = time.Local
+	}
+	return &Parser{
+		loc: loc,
+		m: auto.NewMachine(
+			auto.WithRFC5424Options(rfc5424.WithBestEffort()),
+			auto.WithRFC3164Options(rfc3164.WithBestEffort(), rfc3164.WithRFC3339(),
+				rfc3164.WithLocaleTimezone(loc), rfc3164.WithLenientDay()),
+		),
+	}
+}
+
+// Parse parses frame, received at received. The record gets a new ID; the
+// caller owns frame, which Parse does not keep.
+func (p *Parser) Parse(frame []byte, received time.Time) record.Record {
+	frame = bytes.TrimRight(frame, "\r\n\x00")
+	r := record.Record{ID: record.NewID(), Time: received.Round(0), Stream: record.StreamStdout}
+
+	msg, err := p.m.Parse(frame)
+	if err != nil {
+		if h, ok := salvage5424(string(frame)); ok {
+			fillSalvaged(&r, h)
+			return r
+		}
+	}
+	base := baseOf(msg)
+	if base == nil || err != nil || !msg.Valid() {
+		r.Malformed = true
+		r.Raw = record.Sanitize(string(frame))
+	}
+	if base != nil {
+		p.fill(&r, base, received)
+	}
+	if r.Malformed && r.Message == "" {
+		r.Message = r.Raw
+	}
+	return r
+}
+
+func baseOf(msg syslog.Message) *syslog.Base {
+	switch m := msg.(type) {
+	case *rfc5424.SyslogMessage:
+		return &m.Base
+	case *rfc3164.SyslogMessage:
+		return &m.Base
+	}
+	return nil
+}
+
+func (p *Parser) fill(r *record.Record, b *syslog.Base, received time.Time) {
+	if b.Timestamp != nil && !b.Timestamp.IsZero() {
+		r.Time = p.fixYear(*b.Timestamp, received)
+	}
+	if b.Severity != nil {
+		setSeverity(r, int(*b.Severity))
+	}
+	if b.Hostname != nil {
+		r.Host = record.Sanitize(*b.Hostname)
+	}
+	tag := b.Appname
+	if tag == nil {
+		tag = b.MsgID
+	}
+	if tag != nil {
+		app, inst := ParseTag(*tag)
+		r.App, r.Instance = record.Sanitize(app), record.Sanitize(inst)
+	}
+	if b.Message != nil {
+		r.Message = record.Sanitize(*b.Message)
+	}
+}
+
+// fixYear gives an RFC 3164 timestamp, which has no year (the parser
+// leaves year 0), the year that puts it nearest before received.
+func (p *Parser) fixYear(t, received time.Time) time.Time {
+	if t.Year() != 0 {
+		return t
+	}
+	received = received.In(p.loc)
+	t = time.Date(received.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), p.loc)
+	if t.After(received.Add(24 * time.Hour)) {
+		t = t.AddDate(-1, 0, 0)
+	}
+	return t
+}
+
+func fillSalvaged(r *record.Record, h header5424) {
+	if !h.time.IsZero() {
+		r.Time = h.time
+	}
+	setSeverity(r, h.priority%8)
+	r.Host = record.Sanitize(h.host)
+	tag := h.app
+	if tag == "" {
+		tag = h.msgID
+	}
+	app, inst := ParseTag(tag)
+	r.App, r.Instance = record.Sanitize(app), record.Sanitize(inst)
+	r.Message = record.Sanitize(h.message)
+}
+
+// setSeverity records the severity and the stream it implies: Docker logs
+// stdout at info and stderr at err; anything at err or worse counts as stderr.
+func setSeverity(r *record.Record, code int) {
+	r.Severity = record.SeverityName(code)
+	if code <= 3 {
+		r.Stream = record.StreamStderr
+	} else {
+		r.Stream = record.StreamStdout
+	}
+}
