@@ -1,0 +1,213 @@
+package buffer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/berth-dev/berth/logpipe/record"
+)
+
+// Indexer stores a batch of records. It must be idempotent by record ID:
+// a batch whose acknowledgement was lost is delivered again.
+type Indexer interface {
+	Index(ctx context.Context, recs []record.Record) error
+}
+
+// ConsumerConfig tunes a Consumer. Zero values take the defaults noted.
+type ConsumerConfig struct {
+	// BatchSize is the most records fetched and indexed at once; default 500.
+	BatchSize int
+	// FetchWait is how long a fetch waits to fill a batch; default 1s.
+	FetchWait time.Duration
+	// AckWait is how long JetStream waits for a batch's acknowledgement
+	// before delivering it again (after a crash); default 2m, which must
+	// cover Index's own retries.
+	AckWait time.Duration
+	// NakDelay is how long a batch that failed to index waits before it is
+	// delivered again, and how long the consumer pauses; default 5s.
+	NakDelay time.Duration
+	// Logger; nil discards.
+	Logger *slog.Logger
+}
+
+func (c *ConsumerConfig) setDefaults() {
+	if c.BatchSize == 0 {
+		c.BatchSize = 500
+	}
+	if c.FetchWait == 0 {
+		c.FetchWait = time.Second
+	}
+	if c.AckWait == 0 {
+		c.AckWait = 2 * time.Minute
+	}
+	if c.NakDelay == 0 {
+		c.NakDelay = 5 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Validate reports every problem with c at once.
+func (c ConsumerConfig) Validate() error {
+	var errs []error
+	if c.BatchSize < 1 {
+		errs = append(errs, fmt.Errorf("batch size %d below 1", c.BatchSize))
+	}
+	if c.FetchWait <= 0 || c.AckWait <= 0 || c.NakDelay < 0 {
+		errs = append(errs, errors.New("fetch wait and ack wait must be positive, nak delay not negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// ConsumerStats counts a consumer's work since it started.
+type ConsumerStats struct {
+	// Indexed counts records indexed and acknowledged.
+	Indexed uint64
+	// IndexErrors counts failed Index calls; their batches are delivered again.
+	IndexErrors uint64
+	// Undecodable counts messages that were not records; they are terminated.
+	Undecodable uint64
+}
+
+// Consumer feeds the buffered records to an Indexer through the durable
+// pull consumer ConsumerName. A record is acknowledged only after Index
+// returned nil for its batch, so a crash or a store outage loses nothing.
+// Several Consumers (one per server) may share the durable consumer.
+type Consumer struct {
+	js  jetstream.JetStream
+	idx Indexer
+	cfg ConsumerConfig
+	log *slog.Logger
+
+	indexed, indexErrors, undecodable atomic.Uint64
+}
+
+// NewConsumer returns a consumer; Run starts it.
+func NewConsumer(js jetstream.JetStream, idx Indexer, cfg ConsumerConfig) (*Consumer, error) {
+	cfg.setDefaults()
+	err := cfg.Validate()
+	if js == nil || idx == nil {
+		err = errors.Join(err, errors.New("jetstream and indexer are required"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("log consumer config: %w", err)
+	}
+	return &Consumer{js: js, idx: idx, cfg: cfg, log: cfg.Logger}, nil
+}
+
+// Stats returns the counters so far.
+func (c *Consumer) Stats() ConsumerStats {
+	return ConsumerStats{Indexed: c.indexed.Load(), IndexErrors: c.indexErrors.Load(), Undecodable: c.undecodable.Load()}
+}
+
+// Run creates or updates the durable consumer and indexes until ctx ends;
+// it then returns nil. Records in flight at that moment are released for
+// immediate redelivery.
+func (c *Consumer) Run(ctx context.Context) error {
+	cons, err := c.js.CreateOrUpdateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
+		Durable:       ConsumerName,
+		Description:   "Indexes buffered log records",
+		FilterSubject: AllSubjects,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       c.cfg.AckWait,
+		MaxDeliver:    -1, // never give up on a record: a store outage must not lose it
+		MaxAckPending: 4 * c.cfg.BatchSize,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("ensure consumer %s: %w", ConsumerName, err)
+	}
+	for ctx.Err() == nil {
+		msgs, err := c.fetch(ctx, cons)
+		if err != nil {
+			c.log.Warn("fetch buffered logs failed", "err", err)
+			c.pause(ctx)
+			continue
+		}
+		if len(msgs) > 0 && !c.handle(ctx, msgs) {
+			c.pause(ctx)
+		}
+	}
+	return nil
+}
+
+func (c *Consumer) fetch(ctx context.Context, cons jetstream.Consumer) ([]jetstream.Msg, error) {
+	fctx, cancel := context.WithTimeout(ctx, c.cfg.FetchWait)
+	defer cancel()
+	batch, err := cons.Fetch(c.cfg.BatchSize, jetstream.FetchContext(fctx))
+	if err != nil {
+		if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var msgs []jetstream.Msg
+	for m := range batch.Messages() {
+		msgs = append(msgs, m)
+	}
+	if err := batch.Error(); err != nil && len(msgs) == 0 && ctx.Err() == nil &&
+		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, jetstream.ErrNoMessages) {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// handle indexes one batch and settles its messages; false when Index failed.
+func (c *Consumer) handle(ctx context.Context, msgs []jetstream.Msg) bool {
+	recs := make([]record.Record, 0, len(msgs))
+	kept := msgs[:0]
+	for _, m := range msgs {
+		var r record.Record
+		if err := json.Unmarshal(m.Data(), &r); err != nil || r.ID == "" {
+			c.undecodable.Add(1)
+			c.log.Error("undecodable log record dropped", "subject", m.Subject(), "err", err)
+			_ = m.Term()
+			continue
+		}
+		recs = append(recs, r)
+		kept = append(kept, m)
+	}
+	if len(recs) == 0 {
+		return true
+	}
+	if err := c.idx.Index(ctx, recs); err != nil {
+		c.indexErrors.Add(1)
+		if ctx.Err() != nil {
+			for _, m := range kept {
+				_ = m.Nak() // shutting down: let another consumer have them now
+			}
+			return false
+		}
+		c.log.Warn("index logs failed; will retry", "records", len(recs), "retry_in", c.cfg.NakDelay, "err", err)
+		for _, m := range kept {
+			_ = m.NakWithDelay(c.cfg.NakDelay)
+		}
+		return false
+	}
+	for _, m := range kept {
+		// A lost ack means redelivery after AckWait; Index is idempotent.
+		_ = m.Ack()
+	}
+	c.indexed.Add(uint64(len(kept)))
+	return true
+}
+
+func (c *Consumer) pause(ctx context.Context) {
+	t := time.NewTimer(c.cfg.NakDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
