@@ -1,0 +1,2 @@
+// Package elastic indexes log records into daily Elasticsearch 7 indices and searches them.
+package elastic
