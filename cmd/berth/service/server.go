@@ -197,7 +197,10 @@ func (s *Server) startRoles(ctx context.Context, cfg ServerConfig, mux *http.Ser
 	if err := s.startWorkers(ctx); err != nil {
 		return err
 	}
-	return s.startGateway(ctx, cfg)
+	if err := s.startGateway(ctx, cfg); err != nil {
+		return err
+	}
+	return s.startLogpipe(ctx, cfg, mux)
 }
 
 // PrintAddresses tells a person where everything listens.
