@@ -46,7 +46,7 @@ func probe(ctx context.Context, client *http.Client, target string, timeout time
 	if resp.StatusCode >= 200 && resp.StatusCode < 400 {
 		return Result{OK: true, Detail: strconv.Itoa(resp.StatusCode)}
 	}
-	return Result{Detail: strconv.Itoa(resp.StatusCode)}
+	return Result{Misconfigured: resp.StatusCode >= 400 && resp.StatusCode < 500, Detail: strconv.Itoa(resp.StatusCode)}
 }
 
 // describe shortens a transport error for a reason: the URL is already

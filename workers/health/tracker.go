@@ -8,8 +8,12 @@ import (
 // Result is the outcome of one probe: OK, or what went wrong ("404",
 // "connection refused") as Detail.
 type Result struct {
-	OK     bool
-	Detail string
+	OK bool
+	// Misconfigured: the instance answered with a client error (404 on
+	// the health path, 401, ...), which waiting for it to start won't
+	// fix, unlike a refused connection, a timeout or a 503 while warming up.
+	Misconfigured bool
+	Detail   string
 }
 
 // Action is what a probe result calls for.
@@ -66,12 +70,23 @@ func (t *Tracker) Observe(o Observation) (Action, string) {
 		}
 		return None, ""
 	}
-	t.failures++
+	if !t.passed && !o.Misconfigured {
+		// Still starting: only the deadline can fail it, and a later
+		// answered failure streak starts from zero.
+		t.failures = 0
+	} else {
+		t.failures++
+	}
 	threshold := max(t.Threshold, 1)
 	switch {
 	case t.passed && t.failures >= threshold:
 		t.failed = true
 		return Fail, fmt.Sprintf("%d consecutive failed checks: %s: %s", t.failures, t.Check, o.Detail)
+	case !t.passed && o.Misconfigured && t.failures >= threshold:
+		// A health path that 404s is not "still starting": it fails like
+		// a running instance would.
+		t.failed = true
+		return Fail, fmt.Sprintf("%d consecutive failed checks before ever passing: %s: %s", t.failures, t.Check, o.Detail)
 	case !t.passed && !o.Now.Before(t.Deadline):
 		t.failed = true
 		return Fail, fmt.Sprintf("never passed a health check within %s: %s: %s", t.StartWindow, t.Check, o.Detail)

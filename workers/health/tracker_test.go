@@ -14,6 +14,9 @@ func TestTrackerDecisions(t *testing.T) {
 		return Observation{Result: Result{Detail: detail}, Now: t0.Add(time.Duration(sec) * time.Second)}
 	}
 	reg := func(o Observation) Observation { o.Registered = true; return o }
+	notFound := func(sec int) Observation {
+		return Observation{Result: Result{Detail: "404", Misconfigured: true}, Now: t0.Add(time.Duration(sec) * time.Second)}
+	}
 	type step struct {
 		obs    Observation
 		act    Action
@@ -30,6 +33,19 @@ func TestTrackerDecisions(t *testing.T) {
 			{bad(2, "connection refused"), None, ""},
 			{bad(3, "connection refused"), None, ""},
 			{bad(4, "503"), None, ""},
+			{ok(5), Register, ""},
+		}},
+		{"a health path that 404s fails at the threshold, not the deadline", []step{
+			{bad(1, "connection refused"), None, ""},
+			{notFound(2), None, ""},
+			{notFound(3), None, ""},
+			{notFound(4), Fail, "3 consecutive failed checks before ever passing: GET /_ping: 404"},
+		}},
+		{"a refused connection between 404s restarts the count", []step{
+			{notFound(1), None, ""},
+			{notFound(2), None, ""},
+			{bad(3, "connection refused"), None, ""},
+			{notFound(4), None, ""},
 			{ok(5), Register, ""},
 		}},
 		{"never healthy by the deadline fails once", []step{

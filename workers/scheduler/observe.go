@@ -27,10 +27,13 @@ func (s *Scheduler) observe(r events.Recorded) {
 	case events.AppStopped:
 		s.mark(e.App)
 	case events.InstanceExited:
+		s.crashes.failed(e.App, s.now())
 		s.mark(e.App)
 	case events.InstanceHealthFailed:
+		s.crashes.failed(e.App, s.now())
 		s.mark(e.App)
 	case events.EndpointRegistered:
+		s.crashes.healthy(e.App)
 		// A rollout waits for the new version to be healthy.
 		s.mark(e.App)
 	case events.InstanceStopped:

@@ -43,6 +43,8 @@ type Scheduler struct {
 	kick     chan struct{}
 	now      func() time.Time
 
+	crashes *crashLoop
+
 	mu       sync.Mutex
 	dirty    map[string]struct{}
 	releases map[string]struct{} // instances whose claim is to be released
@@ -62,7 +64,7 @@ func New(cfg Config, src clusterview.Source, exec Executor, buckets Buckets) (*S
 	}
 	return &Scheduler{cfg: cfg, src: src, exec: exec, buckets: buckets,
 		view: clusterview.NewFollower(), kick: make(chan struct{}, 1), now: time.Now,
-		dirty: map[string]struct{}{}, releases: map[string]struct{}{}}, nil
+		dirty: map[string]struct{}{}, releases: map[string]struct{}{}, crashes: newCrashLoop()}, nil
 }
 
 // Run schedules until ctx ends (then it returns nil) or the event stream
@@ -159,6 +161,10 @@ func (s *Scheduler) reconcileDirty(ctx context.Context) {
 		}
 		if err := s.waitForView(ctx); err != nil {
 			return
+		}
+		if wait := s.crashes.wait(name, s.now()); wait > 0 {
+			time.AfterFunc(wait, func() { s.mark(name) })
+			continue
 		}
 		if !s.needed(name) {
 			continue

@@ -61,7 +61,13 @@ func psCmd(g *globals) *cobra.Command {
 					}
 					return fmt.Sprintf("%s:%s", str(m["host_addr"]), str(m["host_port"]))
 				}},
-				field("VERSION", "version"), field("EXIT", "exit_code"), field("REASON", "reason"),
+				field("VERSION", "version"), field("EXIT", "exit_code"),
+				column{"REASON", func(m map[string]any) string {
+					if e := str(m["error"]); e != "-" {
+						return e
+					}
+					return str(m["reason"])
+				}},
 				field("UPDATED", "updated_at")); err != nil {
 				return err
 			}
