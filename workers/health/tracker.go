@@ -13,7 +13,7 @@ type Result struct {
 	// the health path, 401, ...), which waiting for it to start won't
 	// fix, unlike a refused connection, a timeout or a 503 while warming up.
 	Misconfigured bool
-	Detail   string
+	Detail        string
 }
 
 // Action is what a probe result calls for.
