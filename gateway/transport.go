@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"time"
 
@@ -118,5 +119,10 @@ func isIdempotent(method string) bool {
 // client's wait.
 func isConnDropped(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, syscall.ECONNREFUSED) ||
+		// net/http's unexported errServerClosedIdle: every pooled
+		// connection to a killed instance ends this way once its own
+		// single retry found another dead one.
+		strings.Contains(err.Error(), "server closed idle connection")
 }

@@ -27,6 +27,9 @@ func (s *Scheduler) observe(r events.Recorded) {
 	case events.AppStopped:
 		s.mark(e.App)
 	case events.InstanceExited:
+		if portInUse(e.Error) {
+			s.blocked.add(e.Instance)
+		}
 		s.crashes.failed(e.App, s.now())
 		s.mark(e.App)
 	case events.InstanceHealthFailed:
@@ -37,7 +40,9 @@ func (s *Scheduler) observe(r events.Recorded) {
 		// A rollout waits for the new version to be healthy.
 		s.mark(e.App)
 	case events.InstanceStopped:
-		s.release(e.Instance)
+		if !s.blocked.take(e.Instance) {
+			s.release(e.Instance)
+		}
 		s.mark(e.App)
 	case events.InstanceUnscheduled:
 		// A lost host won't report the container stopped.

@@ -464,3 +464,27 @@ func TestFailedDecisionReleasesItsClaims(t *testing.T) {
 		t.Errorf("%d claims, want 4: %v", len(c), c)
 	}
 }
+
+// A port taken by something outside Berth fails the start; the replacement
+// gets another port on that host instead of failing on the same one.
+func TestPortInUseIsNotHandedOutAgain(t *testing.T) {
+	e := newEnv(t)
+	e.host("h1", "a", nil)
+	e.agents(always)
+	e.start(Config{})
+	e.deploy("web", "web:1", 1)
+	first := e.waitLive("web", 1, commands.StateHealthy)[0]
+
+	e.record("web", events.InstanceExited{App: "web", Instance: first.ID, Host: first.Host, ExitCode: -1,
+		Error: fmt.Sprintf("Bind for 127.0.0.1:%d failed: port is already allocated", first.HostPort)})
+	e.waitFor("a replacement on another port", func() (bool, string) {
+		live := e.live("web")
+		return len(live) == 1 && live[0].ID != first.ID, fmt.Sprintf("%+v", live)
+	})
+	if got := e.live("web")[0].HostPort; got == first.HostPort {
+		t.Fatalf("replacement got port %d again", got)
+	}
+	if _, held := e.claims()[ClaimKey(first.Host, first.HostPort)]; !held {
+		t.Fatalf("the port in use is no longer reserved: %v", e.claims())
+	}
+}

@@ -44,6 +44,7 @@ type Scheduler struct {
 	now      func() time.Time
 
 	crashes *crashLoop
+	blocked portsInUse
 
 	mu       sync.Mutex
 	dirty    map[string]struct{}

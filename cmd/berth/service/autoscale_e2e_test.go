@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"encoding/json"
 	"context"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/agent/testimage"
+	"github.com/berth-dev/berth/cmd/berth/service"
 )
 
 // A CPU load on the test image makes the app grow within seconds, and it
@@ -37,15 +39,32 @@ func TestAutoscaleOnCPU(t *testing.T) {
 		}()
 	}
 	eventually(t, 60*time.Second, "scale out under CPU load", func() bool {
-		return len(instances(t, d, "busy")) >= 2
+		return replicas(t, d, "busy") >= 2
 	})
 	stop()
 	wg.Wait()
 	eventually(t, 90*time.Second, "scale back in once the load ended", func() bool {
-		return len(instances(t, d, "busy")) == 1
+		return replicas(t, d, "busy") == 1
 	})
 	out := berth(t, d, "autoscale", "busy")
 	if !strings.Contains(out, "cpu-high") || !strings.Contains(out, "low-load") {
 		t.Fatalf("autoscale status lacks the decisions and their rules:\n%s", out)
 	}
+}
+
+// replicas is the app's desired instance count, as `berth apps` shows it.
+func replicas(t testing.TB, d *service.Dev, app string) int {
+	var apps []struct {
+		Name     string `json:"name"`
+		Replicas int    `json:"replicas"`
+	}
+	if err := json.Unmarshal([]byte(berth(t, d, "apps", "-o", "json")), &apps); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		if a.Name == app {
+			return a.Replicas
+		}
+	}
+	return -1
 }
