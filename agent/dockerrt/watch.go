@@ -111,9 +111,15 @@ func (w *watcher) stream(ctx context.Context) (connected bool, err error) {
 				continue
 			}
 			if ev.Kind == EventExited && !ev.OOMKilled && ev.ExitCode == 137 {
-				// SIGKILL: the oom event may have been missed; ask the engine.
-				if st, err := w.rt.Inspect(ctx, ev.ContainerID); err == nil {
-					ev.OOMKilled = st.OOMKilled
+				// SIGKILL: the oom event may have been missed or may follow
+				// the die event; ask the engine, which can lag a little too.
+				for try := 0; try < 3 && !ev.OOMKilled; try++ {
+					if try > 0 {
+						time.Sleep(100 * time.Millisecond)
+					}
+					if st, err := w.rt.Inspect(ctx, ev.ContainerID); err == nil {
+						ev.OOMKilled = st.OOMKilled
+					}
 				}
 			}
 			if !w.emit(ctx, ev) {

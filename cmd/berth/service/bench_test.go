@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -134,4 +135,110 @@ func healthyIDs(b *testing.B, d *service.Dev, app string) []string {
 func berthCodeOnly(b *testing.B, d *service.Dev, args ...string) int {
 	_, code := berthCode(b, d, args...)
 	return code
+}
+
+// BenchmarkLogToSearchable: from a container writing a line (through
+// Docker's syslog driver) until `GET /v1/apps/{app}/logs?q=` finds it.
+func BenchmarkLogToSearchable(b *testing.B) {
+	image := testimage.EnsureT(b)
+	d := startDev(b, 1, true)
+	if code := berthCodeOnly(b, d, "deploy", "lg", "--image", image, "--wait", "--timeout", "2m"); code != 0 {
+		b.Fatalf("deploy exit %d", code)
+	}
+	var times []time.Duration
+	c := &http.Client{Timeout: 5 * time.Second}
+	for i := 0; i < b.N; i++ {
+		line := fmt.Sprintf("latency-probe-%d-%d", time.Now().UnixNano(), i)
+		start := time.Now()
+		resp, err := viaGateway(d, "lg", "/log?line="+line)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		deadline := start.Add(30 * time.Second)
+		for {
+			resp, err := c.Get(fmt.Sprintf("http://%s/v1/apps/lg/logs?q=%s&limit=1", d.APIAddr, line))
+			if err == nil {
+				var res struct{ Records []any }
+				_ = json.NewDecoder(resp.Body).Decode(&res)
+				resp.Body.Close()
+				if len(res.Records) > 0 {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("line %s not searchable within 30s", line)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		times = append(times, time.Since(start))
+	}
+	b.ReportMetric(float64(percentile(times, 0.5).Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(percentile(times, 0.99).Milliseconds()), "p99-ms")
+}
+
+// BenchmarkAutoscaleReaction: from the start of a CPU load until the
+// scale-out is decided, and until the new instance takes traffic through
+// the gateway. Agents sample CPU every 5s, the autoscaler needs 3 one-second
+// evaluations above the mark: expect up to ~8s to the decision.
+func BenchmarkAutoscaleReaction(b *testing.B) {
+	image := testimage.EnsureT(b)
+	d := startDev(b, 2, false)
+	var toEvent, toTraffic []time.Duration
+	for i := 0; i < b.N; i++ {
+		app := fmt.Sprintf("as%d", i)
+		if code := berthCodeOnly(b, d, "deploy", app, "--image", image, "--wait", "--timeout", "2m"); code != 0 {
+			b.Fatalf("deploy exit %d", code)
+		}
+		if code := berthCodeOnly(b, d, "autoscale", app, "--min", "1", "--max", "2", "--cpu-high", "40", "--cpu-low", "5"); code != 0 {
+			b.Fatalf("autoscale exit %d", code)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		start := time.Now()
+		seen := make(chan string, 1024)
+		for c := 0; c < 6; c++ {
+			go func() {
+				for ctx.Err() == nil {
+					resp, err := viaGateway(d, app, "/?burn=200")
+					if err == nil {
+						var body struct{ Instance string }
+						_ = json.NewDecoder(resp.Body).Decode(&body)
+						resp.Body.Close()
+						select {
+						case seen <- body.Instance:
+						default:
+						}
+					}
+				}
+			}()
+		}
+		first := ""
+		deadline := start.Add(90 * time.Second)
+		var decided time.Duration
+		for {
+			if decided == 0 && replicas(b, d, app) >= 2 {
+				decided = time.Since(start)
+			}
+			select {
+			case inst := <-seen:
+				if first == "" {
+					first = inst
+				} else if inst != "" && inst != first && decided > 0 {
+					toEvent = append(toEvent, decided)
+					toTraffic = append(toTraffic, time.Since(start))
+					stop()
+					goto next
+				}
+			case <-time.After(50 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				stop()
+				b.Fatal("no scale-out taking traffic within 90s")
+			}
+		}
+	next:
+		berthCodeOnly(b, d, "stop", app)
+	}
+	b.ReportMetric(float64(percentile(toEvent, 0.5).Milliseconds()), "to-scale-event-ms")
+	b.ReportMetric(float64(percentile(toTraffic, 0.5).Milliseconds()), "to-new-instance-traffic-ms")
 }

@@ -7,6 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/berth-dev/berth/events"
 
 	"github.com/berth-dev/berth/projections/pgserver"
 )
@@ -89,7 +93,32 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		d.agents = append(d.agents, stop)
 		d.Hosts = append(d.Hosts, ac.HostID+"@"+ac.Addr)
 	}
+	if err := d.waitForHosts(ctx); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// waitForHosts returns once every dev host has registered, so that a
+// deploy right after start spreads over all of them.
+func (d *Dev) waitForHosts(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for _, h := range d.Hosts {
+		id, _, _ := strings.Cut(h, "@")
+		for {
+			seq, err := d.Store.LastSequence(ctx, events.Host(id).Filter())
+			if err == nil && seq > 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("host %s did not register: %w", id, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 // PrintAddresses tells a person where everything listens.
