@@ -6,26 +6,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natstest"
 )
 
-func newStore(t *testing.T) *events.Store {
-	t.Helper()
-	srv := natstest.Start(t)
-	js, err := jetstream.New(natstest.Connect(t, srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
+func newStore(t *testing.T) *events.Store { return natstest.Store(t, "test") }
 
 func deploy(t *testing.T, h *commands.Handler, app string, replicas int) {
 	t.Helper()

@@ -8,25 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natstest"
 )
 
-func openStore(t *testing.T) *events.Store {
-	t.Helper()
-	srv := natstest.Start(t)
-	js, err := jetstream.New(natstest.Connect(t, srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
+func openStore(t *testing.T) *events.Store { return natstest.Store(t, "test") }
 
 func TestAppendLoadRoundTrip(t *testing.T) {
 	ctx := context.Background()

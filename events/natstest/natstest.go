@@ -1,10 +1,13 @@
 package natstest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natsserver"
 )
 
@@ -40,4 +43,18 @@ func Connect(t testing.TB, srv *natsserver.Server, opts ...nats.Option) *nats.Co
 	}
 	t.Cleanup(nc.Close)
 	return nc
+}
+
+// Store starts a server and opens the event store on it, as source.
+func Store(t testing.TB, source string) *events.Store {
+	t.Helper()
+	js, err := jetstream.New(Connect(t, Start(t)))
+	if err != nil {
+		t.Fatalf("natstest: jetstream: %v", err)
+	}
+	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Source: source})
+	if err != nil {
+		t.Fatalf("natstest: open store: %v", err)
+	}
+	return st
 }
