@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"github.com/berth-dev/berth/agent/dockerrt/dockertest"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -88,8 +87,8 @@ func TestSurvivesNATSRestart(t *testing.T) {
 func TestWaitsOutDockerOutage(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	proxy := newEngineProxy(t)
-	cli, err := dockerrt.NewClient(client.WithHost(proxy.host()))
+	proxy := dockertest.NewEngineProxy(t)
+	cli, err := dockerrt.NewClient(client.WithHost(proxy.Host()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +108,7 @@ func TestWaitsOutDockerOutage(t *testing.T) {
 	waitEvent[events.InstanceStarted](h, a)
 	waitServes(t, a, addr1)
 
-	proxy.down()
+	proxy.Down()
 	// While the agent can't reach Docker, an instance exits and another
 	// is scheduled. Running it fails for Docker's sake, not its own: it is
 	// retried, not reported as failed.
@@ -121,7 +120,7 @@ func TestWaitsOutDockerOutage(t *testing.T) {
 		}
 		return nil
 	})
-	proxy.up(t)
+	proxy.Up(t)
 
 	waitEvent[events.InstanceStarted](h, b)
 	waitServes(t, b, addr1)
@@ -180,78 +179,4 @@ func (l *logTap) saw(msg, instance string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return (*l.seen)[msg+"|"+instance]
-}
-
-// engineProxy stands between the agent and the Docker socket so a test
-// can make the engine vanish and come back without disturbing others.
-type engineProxy struct {
-	path string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]bool
-}
-
-func newEngineProxy(t *testing.T) *engineProxy {
-	t.Helper()
-	p := &engineProxy{path: filepath.Join(t.TempDir(), "docker.sock"), conns: map[net.Conn]bool{}}
-	p.up(t)
-	t.Cleanup(p.down)
-	return p
-}
-
-func (p *engineProxy) host() string { return "unix://" + p.path }
-
-func (p *engineProxy) up(t *testing.T) {
-	t.Helper()
-	ln, err := net.Listen("unix", p.path)
-	if err != nil {
-		t.Fatalf("proxy listen: %v", err)
-	}
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.pipe(c)
-		}
-	}()
-}
-
-// down refuses new connections and cuts every open one.
-func (p *engineProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		c.Close()
-	}
-	clear(p.conns)
-}
-
-func (p *engineProxy) pipe(c net.Conn) {
-	up, err := net.Dial("unix", "/var/run/docker.sock")
-	if err != nil {
-		c.Close()
-		return
-	}
-	p.mu.Lock()
-	if p.ln == nil {
-		p.mu.Unlock()
-		c.Close()
-		up.Close()
-		return
-	}
-	p.conns[c], p.conns[up] = true, true
-	p.mu.Unlock()
-	go func() { _, _ = io.Copy(up, c); up.Close() }()
-	_, _ = io.Copy(c, up)
-	c.Close()
 }
