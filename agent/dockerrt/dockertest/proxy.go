@@ -92,4 +92,3 @@ func (p *EngineProxy) pipe(c net.Conn) {
 	_, _ = io.Copy(c, up)
 	c.Close()
 }
-
