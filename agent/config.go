@@ -54,7 +54,9 @@ func (c *Config) setDefaults() {
 		c.HeartbeatInterval = 2 * time.Second
 	}
 	if c.StatsInterval == 0 {
-		c.StatsInterval = 5 * time.Second
+		// The autoscaler wants a decision within seconds of a load; one
+		// sample takes about a second (Docker's CPU% needs two readings).
+		c.StatsInterval = 2 * time.Second
 	}
 	if c.StopTimeout == 0 {
 		c.StopTimeout = 10 * time.Second

@@ -13,7 +13,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatalf("defaults don't validate: %v", err)
 	}
 	if c.CPUs <= 0 || c.MemoryBytes <= 0 || c.PortMin != 20000 || c.PortMax != 29999 ||
-		c.HeartbeatInterval != 2*time.Second || c.StatsInterval != 5*time.Second || c.StopTimeout != 10*time.Second {
+		c.HeartbeatInterval != 2*time.Second || c.StatsInterval != 2*time.Second || c.StopTimeout != 10*time.Second {
 		t.Errorf("defaults %+v", c)
 	}
 }

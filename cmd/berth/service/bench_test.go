@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"testing"
@@ -66,7 +67,7 @@ func BenchmarkDeployLatency(b *testing.B) {
 		berthT = append(berthT, time.Since(start))
 		berthCodeOnly(b, d, "stop", app)
 
-		port := 45000 + i%1000
+		port := freeLoopbackPort(b)
 		start = time.Now()
 		cfg := &container.Config{Image: image, Env: []string{"PORT=8080"}, ExposedPorts: nat.PortSet{"8080/tcp": {}}}
 		hc := &container.HostConfig{PortBindings: nat.PortMap{"8080/tcp": {{HostIP: "127.0.0.1", HostPort: fmt.Sprint(port)}}}, AutoRemove: false}
@@ -241,4 +242,13 @@ func BenchmarkAutoscaleReaction(b *testing.B) {
 	}
 	b.ReportMetric(float64(percentile(toEvent, 0.5).Milliseconds()), "to-scale-event-ms")
 	b.ReportMetric(float64(percentile(toTraffic, 0.5).Milliseconds()), "to-new-instance-traffic-ms")
+}
+
+func freeLoopbackPort(b *testing.B) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

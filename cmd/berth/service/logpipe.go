@@ -79,7 +79,9 @@ func (s *Server) startLogpipe(ctx context.Context, cfg ServerConfig, mux *http.S
 	} else {
 		store = localstore.New(s.DB)
 	}
-	cons, err := buffer.NewConsumer(js, store, buffer.ConsumerConfig{})
+	// A short fetch wait keeps a quiet app's lines searchable within a
+	// fraction of a second; busy apps fill batches before it expires.
+	cons, err := buffer.NewConsumer(js, store, buffer.ConsumerConfig{FetchWait: 100 * time.Millisecond})
 	if err != nil {
 		return err
 	}
