@@ -2,7 +2,7 @@
 # Side-by-side syslog intake benchmark: the same Docker-style RFC 5424 lines
 # over TCP into rsyslog (imtcp -> one file) and into Berth's logpipe
 # (intake -> enrich -> JetStream BERTH_LOGS, acknowledged), each receiver
-# pinned to one core. Loopback only; about two minutes. Prints a Markdown
+# pinned to one core. Loopback only; about a minute. Prints a Markdown
 # table.
 #
 #   bash .ci/bench-logpipe.sh
