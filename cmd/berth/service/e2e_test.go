@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,6 +130,32 @@ func TestDeployRouteHealScale(t *testing.T) {
 		}
 		return n == 1
 	})
+
+	// A custom domain reaches the app; a denied client gets 403.
+	berth(t, d, "domains", "web", "www.example.test")
+	eventually(t, 10*time.Second, "custom domain routed", func() bool {
+		req, _ := http.NewRequest("GET", "http://"+d.GatewayAddr.String()+"/", nil)
+		req.Host = "www.example.test"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	berth(t, d, "deny", "web", "127.0.0.0/8")
+	eventually(t, 10*time.Second, "denied client refused", func() bool {
+		resp, err := viaGateway(d, "web", "/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 403
+	})
+	berth(t, d, "deny", "web")
+	if resp, err := viaGateway(d, "nosuchapp", "/"); err != nil || resp.StatusCode != 404 {
+		t.Fatalf("unknown host: %v %v, want 404", resp, err)
+	}
 
 	// Stop leaves nothing running and the app known but stopped.
 	berth(t, d, "stop", "web")
