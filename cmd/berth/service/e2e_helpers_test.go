@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
+
 	"github.com/berth-dev/berth/cmd/berth/cli"
 	"github.com/berth-dev/berth/cmd/berth/service"
 )
@@ -38,11 +42,34 @@ func startDev(t testing.TB, hosts int, syslog bool) *service.Dev {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		// Stop apps first so no container outlives the test.
 		cancel()
 		d.Close()
+		// Agents leave containers running when they stop (a restarted
+		// agent adopts them); a test's hosts are gone for good, so are
+		// their containers, lest they hold ports other tests need.
+		removeContainers(t, cfg.HostPrefix)
 	})
 	return d
+}
+
+func removeContainers(t testing.TB, hostPrefix string) {
+	docker, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Errorf("docker client: %v", err)
+		return
+	}
+	defer docker.Close()
+	ctx := context.Background()
+	list, err := docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", "berth.host"))})
+	if err != nil {
+		t.Errorf("list containers: %v", err)
+		return
+	}
+	for _, c := range list {
+		if strings.HasPrefix(c.Labels["berth.host"], hostPrefix) {
+			_ = docker.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+		}
+	}
 }
 
 // berth runs the CLI against d and returns stdout; a non-zero exit fails.
