@@ -98,6 +98,7 @@ type Server struct {
 	GatewayAddr      net.Addr
 	GatewayAdminAddr net.Addr
 	SyslogAddr       string
+	domain           string
 
 	Store   *events.Store
 	Handler *commands.Handler
@@ -118,7 +119,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		return nil, fmt.Errorf("server config: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &Server{cancel: cancel}
+	s := &Server{cancel: cancel, domain: cfg.GatewayDomain}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -207,7 +208,7 @@ func (s *Server) startRoles(ctx context.Context, cfg ServerConfig, mux *http.Ser
 func (s *Server) PrintAddresses(w io.Writer) {
 	fmt.Fprintf(w, "berth API        http://%s\n", s.APIAddr)
 	if s.GatewayAddr != nil {
-		fmt.Fprintf(w, "gateway          http://%s  (apps at http://APP.localhost:%d)\n", s.GatewayAddr, s.GatewayAddr.(*net.TCPAddr).Port)
+		fmt.Fprintf(w, "gateway          http://%s  (apps at http://APP.%s:%d)\n", s.GatewayAddr, s.domain, s.GatewayAddr.(*net.TCPAddr).Port)
 	}
 	if s.GatewayAdminAddr != nil {
 		fmt.Fprintf(w, "gateway metrics  http://%s/metrics\n", s.GatewayAdminAddr)
