@@ -47,14 +47,18 @@ func records(app string, n int) []record.Record {
 	return out
 }
 
+// publishBatch is how many records publish hands to one Publish call; with
+// one subject they are one message.
+const publishBatch = 100
+
 func publish(t *testing.T, js jetstream.JetStream, recs []record.Record) {
 	t.Helper()
 	p, err := buffer.NewPublisher(js, buffer.PublisherConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < len(recs); i += 100 {
-		if err := p.Publish(context.Background(), recs[i:min(i+100, len(recs))]); err != nil {
+	for i := 0; i < len(recs); i += publishBatch {
+		if err := p.Publish(context.Background(), recs[i:min(i+publishBatch, len(recs))]); err != nil {
 			t.Fatalf("publish: %v", err)
 		}
 	}
@@ -113,6 +117,18 @@ func (s *store) Index(ctx context.Context, recs []record.Record) error {
 		s.delivered[r.ID]++
 	}
 	return nil
+}
+
+// assertOnce checks no record was indexed twice.
+func (s *store) assertOnce(t *testing.T) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, n := range s.delivered {
+		if n != 1 {
+			t.Fatalf("record %s indexed %d times", id, n)
+		}
+	}
 }
 
 func (s *store) set(f func(s *store)) {

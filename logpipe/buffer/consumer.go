@@ -2,7 +2,6 @@ package buffer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,7 +21,8 @@ type Indexer interface {
 
 // ConsumerConfig tunes a Consumer. Zero values take the defaults noted.
 type ConsumerConfig struct {
-	// BatchSize is the most records fetched and indexed at once; default 500.
+	// BatchSize is the most buffered messages fetched and indexed at once;
+	// default 64. A message holds up to 1000 records (see Publisher).
 	BatchSize int
 	// FetchWait is how long a fetch waits to fill a batch; default 1s.
 	FetchWait time.Duration
@@ -39,7 +39,7 @@ type ConsumerConfig struct {
 
 func (c *ConsumerConfig) setDefaults() {
 	if c.BatchSize == 0 {
-		c.BatchSize = 500
+		c.BatchSize = 64
 	}
 	if c.FetchWait == 0 {
 		c.FetchWait = time.Second
@@ -73,13 +73,14 @@ type ConsumerStats struct {
 	Indexed uint64
 	// IndexErrors counts failed Index calls; their batches are delivered again.
 	IndexErrors uint64
-	// Undecodable counts messages that were not records; they are terminated.
+	// Undecodable counts message lines that were not records; they are
+	// dropped, and a message without any record is terminated.
 	Undecodable uint64
 }
 
 // Consumer feeds the buffered records to an Indexer through the durable
-// pull consumer ConsumerName. A record is acknowledged only after Index
-// returned nil for its batch, so a crash or a store outage loses nothing.
+// pull consumer ConsumerName. A message is acknowledged only after Index
+// returned nil for all its records, so a crash or a store outage loses nothing.
 // Several Consumers (one per server) may share the durable consumer.
 type Consumer struct {
 	js  jetstream.JetStream
@@ -163,19 +164,25 @@ func (c *Consumer) fetch(ctx context.Context, cons jetstream.Consumer) ([]jetstr
 	return msgs, nil
 }
 
-// handle indexes one batch and settles its messages; false when Index failed.
+// handle indexes the records of a batch of messages and settles the
+// messages; false when Index failed.
 func (c *Consumer) handle(ctx context.Context, msgs []jetstream.Msg) bool {
-	recs := make([]record.Record, 0, len(msgs))
+	var recs []record.Record
 	kept := msgs[:0]
 	for _, m := range msgs {
-		var r record.Record
-		if err := json.Unmarshal(m.Data(), &r); err != nil || r.ID == "" {
-			c.undecodable.Add(1)
-			c.log.Error("undecodable log record dropped", "subject", m.Subject(), "err", err)
+		got, bad := DecodeMessage(m.Data())
+		if len(got) == 0 {
+			bad = max(bad, 1)
+		}
+		if bad > 0 {
+			c.undecodable.Add(uint64(bad))
+			c.log.Error("undecodable log lines dropped", "subject", m.Subject(), "lines", bad, "records_kept", len(got))
+		}
+		if len(got) == 0 {
 			_ = m.Term()
 			continue
 		}
-		recs = append(recs, r)
+		recs = append(recs, got...)
 		kept = append(kept, m)
 	}
 	if len(recs) == 0 {
@@ -199,7 +206,7 @@ func (c *Consumer) handle(ctx context.Context, msgs []jetstream.Msg) bool {
 		// A lost ack means redelivery after AckWait; Index is idempotent.
 		_ = m.Ack()
 	}
-	c.indexed.Add(uint64(len(kept)))
+	c.indexed.Add(uint64(len(recs)))
 	return true
 }
 

@@ -2,10 +2,13 @@ package buffer_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/berth-dev/berth/events/natsserver"
 	"github.com/berth-dev/berth/events/natstest"
@@ -35,11 +38,7 @@ func TestStoreOutageLosesNothingAndIndexesEachRecordOnce(t *testing.T) {
 		info := consumerInfo(t, js)
 		return info.NumAckPending == 0 && info.NumPending == 0
 	})
-	for id, n := range st.delivered {
-		if n != 1 {
-			t.Fatalf("record %s indexed %d times after the store came back", id, n)
-		}
-	}
+	st.assertOnce(t)
 	if s := c.Stats(); s.Indexed != uint64(len(recs)) {
 		t.Fatalf("stats %+v", s)
 	}
@@ -49,22 +48,24 @@ func TestConsumerResumesAfterRestart(t *testing.T) {
 	js, _ := setup(t)
 	st := newStore()
 	recs := records("web", 600)
-	publish(t, js, recs[:300])
-
-	// Two batches go through, the third is inside Index when the consumer stops.
+	publish(t, js, recs[:300]) // three messages of 100 records
+	// One message per fetch: two go through, the third is inside Index when
+	// the consumer stops.
+	cfg := fastRetry
+	cfg.BatchSize = 1
 	st.set(func(s *store) { s.block, s.blockAfter = make(chan struct{}), 2 })
-	_, stop := runConsumer(t, js, st, fastRetry)
+	_, stop := runConsumer(t, js, st, cfg)
 	eventually(t, "a third index call in flight", func() bool { return st.callCount() == 3 })
 	stop()
-	if n := st.count(); n != 2*fastRetry.BatchSize {
-		t.Fatalf("%d records indexed before the stop, want %d", n, 2*fastRetry.BatchSize)
+	if n := st.count(); n != 2*publishBatch {
+		t.Fatalf("%d records indexed before the stop, want %d", n, 2*publishBatch)
 	}
-
 	publish(t, js, recs[300:]) // arrive while no consumer runs
 	st.set(func(s *store) { s.block = nil })
-	runConsumer(t, js, st, fastRetry)
+	runConsumer(t, js, st, cfg)
 	eventually(t, "every record indexed", func() bool { return st.count() == len(recs) })
 	st.assertAll(t, recs)
+	st.assertOnce(t)
 }
 
 func TestConsumerSurvivesNATSRestart(t *testing.T) {
@@ -93,20 +94,30 @@ func TestConsumerSurvivesNATSRestart(t *testing.T) {
 		t.Fatalf("restart on port %d: %v", port, err)
 	}
 	t.Cleanup(srv2.Shutdown)
-	eventually(t, "client reconnected", func() bool { return js.Conn().IsConnected() })
+	// IsConnected alone may still report the old connection.
+	eventually(t, "client reconnected", func() bool { return js.Conn().Stats().Reconnects > 0 && js.Conn().IsConnected() })
 	publish(t, js, recs[100:])
 	eventually(t, "second half indexed", func() bool { return st.count() == 200 })
 	st.assertAll(t, recs)
 }
 
-func TestUndecodableMessagesAreDroppedNotRetried(t *testing.T) {
+func TestUndecodableLinesAreDroppedNotRetried(t *testing.T) {
 	js, _ := setup(t)
 	ctx := context.Background()
-	if _, err := js.Publish(ctx, buffer.Subject("web", "web-0a0a0a"), []byte("not json")); err != nil {
+	subj := buffer.Subject("web", "web-0a0a0a")
+	if _, err := js.Publish(ctx, subj, []byte("not json")); err != nil {
 		t.Fatal(err)
 	}
 	recs := records("web", 3)
-	publish(t, js, recs)
+	// One good record among bad lines: the record is indexed, the lines dropped.
+	good, err := json.Marshal(recs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, subj, append(append([]byte("{broken\n"), good...), "\n{}\n"...)); err != nil {
+		t.Fatal(err)
+	}
+	publish(t, js, recs[1:])
 	st := newStore()
 	c, _ := runConsumer(t, js, st, fastRetry)
 	eventually(t, "good records indexed", func() bool { return st.count() == 3 })
@@ -114,7 +125,31 @@ func TestUndecodableMessagesAreDroppedNotRetried(t *testing.T) {
 		info := consumerInfo(t, js)
 		return info.NumAckPending == 0 && info.NumPending == 0
 	})
-	if s := c.Stats(); s.Undecodable != 1 || s.Indexed != 3 {
+	st.assertAll(t, recs)
+	if s := c.Stats(); s.Undecodable != 3 || s.Indexed != 3 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// A message written before the buffer batched records holds one record
+// JSON without a newline; it is still indexed.
+func TestSingleRecordMessagesAreIndexed(t *testing.T) {
+	js, _ := setup(t)
+	recs := records("web", 3)
+	for _, r := range recs {
+		data, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish(context.Background(), buffer.Subject(r.App, r.Instance), data, jetstream.WithMsgID(r.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := newStore()
+	c, _ := runConsumer(t, js, st, fastRetry)
+	eventually(t, "every record indexed", func() bool { return st.count() == len(recs) })
+	st.assertAll(t, recs)
+	if s := c.Stats(); s.Undecodable != 0 || s.Indexed != 3 {
 		t.Fatalf("stats %+v", s)
 	}
 }

@@ -2,7 +2,6 @@ package buffer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -67,14 +66,13 @@ func Follow(ctx context.Context, js jetstream.JetStream, app string, since time.
 				}
 				return
 			}
-			var r record.Record
-			if json.Unmarshal(m.Data(), &r) != nil {
-				continue // not a record; the indexer reports these
-			}
-			select {
-			case ch <- r:
-			case <-ctx.Done():
-				return
+			recs, _ := DecodeMessage(m.Data()) // lines that are not records: the indexer reports them
+			for _, r := range recs {
+				select {
+				case ch <- r:
+				case <-ctx.Done():
+					return
+				}
 			}
 		}
 	}()

@@ -2,7 +2,6 @@ package buffer
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -40,25 +39,29 @@ func NewPublisher(js jetstream.JetStream, cfg PublisherConfig) (*Publisher, erro
 }
 
 // Publish sends recs asynchronously and returns nil only when JetStream has
-// acknowledged every one. Each message carries its record ID as Nats-Msg-Id,
-// so publishing a batch again after an error stores no duplicates.
+// acknowledged every one. Records are grouped by subject, in order, into
+// messages of up to 1000 records (see chunkRecords); each message's
+// Nats-Msg-Id derives from its records' IDs, so publishing the same batch
+// again after an error stores no duplicates. Records without an ID get one.
 func (p *Publisher) Publish(ctx context.Context, recs []record.Record) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.AckTimeout)
 	defer cancel()
-	futures := make([]jetstream.PubAckFuture, 0, len(recs))
 	for i := range recs {
-		r := &recs[i]
-		if r.ID == "" {
-			r.ID = record.NewID()
+		if recs[i].ID == "" {
+			recs[i].ID = record.NewID()
 		}
-		data, err := json.Marshal(r)
+	}
+	chunks, err := chunkRecords(recs, maxChunkBytes, maxChunkRecords)
+	if err != nil {
+		return err
+	}
+	futures := make([]jetstream.PubAckFuture, 0, len(chunks))
+	for i := range chunks {
+		c := &chunks[i]
+		msg := &nats.Msg{Subject: c.subject, Data: c.data}
+		f, err := p.js.PublishMsgAsync(msg, jetstream.WithMsgID(c.msgID()))
 		if err != nil {
-			return fmt.Errorf("encode log record %s: %w", r.ID, err)
-		}
-		msg := &nats.Msg{Subject: Subject(r.App, r.Instance), Data: data}
-		f, err := p.js.PublishMsgAsync(msg, jetstream.WithMsgID(r.ID))
-		if err != nil {
-			return fmt.Errorf("publish log record: %w", err)
+			return fmt.Errorf("publish log records: %w", err)
 		}
 		futures = append(futures, f)
 	}
@@ -66,7 +69,7 @@ func (p *Publisher) Publish(ctx context.Context, recs []record.Record) error {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return fmt.Errorf("publish log record to %s: %w", f.Msg().Subject, err)
+			return fmt.Errorf("publish log records to %s: %w", f.Msg().Subject, err)
 		case <-ctx.Done():
 			return fmt.Errorf("wait for log acknowledgements: %w", ctx.Err())
 		}

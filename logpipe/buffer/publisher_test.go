@@ -2,6 +2,7 @@ package buffer_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,26 +54,93 @@ func TestSubjects(t *testing.T) {
 
 func TestPublishStoresEachRecordOnceOnItsSubject(t *testing.T) {
 	js, s := setup(t)
-	ctx := context.Background()
 	recs := append(records("web", 300), records("api", 5)...)
 	recs = append(recs, record.Record{ID: record.NewID(), Message: "malformed, no app", Malformed: true})
 	publish(t, js, recs)
-	// Published again, as intake does after an error: deduplicated by ID.
-	publish(t, js, recs[:150])
+	// The same batches published again, as intake does after an error:
+	// deduplicated.
+	publish(t, js, recs[:2*publishBatch])
+	got, msgs := storedRecords(t, s)
+	if len(got) != len(recs) {
+		t.Fatalf("stream holds %d records, want %d", len(got), len(recs))
+	}
+	// Batched: far fewer messages than records (web's 300 are 3 messages).
+	if msgs > 6 {
+		t.Fatalf("stream holds %d messages for %d records", msgs, len(recs))
+	}
+	perSubject := map[string]int{}
+	for i, r := range got {
+		perSubject[r.subject]++
+		if r.ID != recs[i].ID || r.Message != recs[i].Message {
+			t.Fatalf("record %d stored as %+v, want %+v", i, r.Record, recs[i])
+		}
+	}
+	want := map[string]int{"berth.logs.web.web-0a0a0a": 300, "berth.logs.api.api-0a0a0a": 5, "berth.logs._._": 1}
+	for subj, n := range want {
+		if perSubject[subj] != n {
+			t.Errorf("subject %s holds %d records, want %d (all: %v)", subj, perSubject[subj], n, perSubject)
+		}
+	}
+}
 
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter(">"))
+func TestPublishSplitsLargeBatches(t *testing.T) {
+	js, s := setup(t)
+	p, err := buffer.NewPublisher(js, buffer.PublisherConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.State.Msgs != uint64(len(recs)) {
-		t.Fatalf("stream holds %d messages, want %d", info.State.Msgs, len(recs))
+	recs := records("web", 2500)
+	big := records("api", 3)
+	for i := range big {
+		big[i].Message = strings.Repeat("x", 200<<10) // two don't fit in one message
 	}
-	want := map[string]uint64{"berth.logs.web.web-0a0a0a": 300, "berth.logs.api.api-0a0a0a": 5, "berth.logs._._": 1}
-	for subj, n := range want {
-		if info.State.Subjects[subj] != n {
-			t.Errorf("subject %s holds %d, want %d (all: %v)", subj, info.State.Subjects[subj], n, info.State.Subjects)
+	recs = append(recs, big...)
+	if err := p.Publish(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	got, msgs := storedRecords(t, s)
+	if len(got) != len(recs) {
+		t.Fatalf("stream holds %d records, want %d", len(got), len(recs))
+	}
+	if msgs != 3+3 {
+		t.Fatalf("stream holds %d messages, want 3 for 2500 small records and 3 for 3 large", msgs)
+	}
+	for i, r := range got {
+		if r.ID != recs[i].ID {
+			t.Fatalf("record %d is %s, want %s: order lost", i, r.ID, recs[i].ID)
 		}
 	}
+}
+
+type storedRecord struct {
+	record.Record
+	subject string
+}
+
+// storedRecords reads the whole stream in order and returns its records
+// and how many messages held them.
+func storedRecords(t *testing.T, s jetstream.Stream) ([]storedRecord, int) {
+	t.Helper()
+	ctx := context.Background()
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []storedRecord
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatalf("message %d: %v", seq, err)
+		}
+		recs, bad := buffer.DecodeMessage(m.Data)
+		if bad != 0 {
+			t.Fatalf("message %d has %d undecodable lines", seq, bad)
+		}
+		for _, r := range recs {
+			out = append(out, storedRecord{r, m.Subject})
+		}
+	}
+	return out, int(info.State.Msgs)
 }
 
 func TestPublishFailsWhenNothingStoresIt(t *testing.T) {
