@@ -153,6 +153,7 @@ run_berth() {
 	[ -z "$prof" ] || wait "$prof"
 	stop_server
 	final=$(tail -n 1 "$dir/stdout")
+	# stored counts records read back from the stream (many per message).
 	if [ "$(field published "$final")" != "$lines" ] || [ "$(field stored "$final")" != "$lines" ] ||
 		[ "$(field malformed "$final")" != 0 ] || [ "$(field dropped "$final")" != 0 ]; then
 		echo "bench-logpipe: berth lost or mangled lines: $final" >&2

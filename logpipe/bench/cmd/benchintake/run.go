@@ -60,7 +60,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 }
 
 // run serves until ctx ends, then drains intake and prints its final
-// counters and the stream's message count. ready, when not nil, gets the
+// counters and the stream's record and message counts. ready, when not nil, gets the
 // bound syslog and stats addresses once they accept connections.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(syslog, stats net.Addr)) error {
 	o, err := parseOptions(args, stderr)
@@ -122,15 +122,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 		return err
 	}
 	st := in.Stats()
-	infoCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	infoCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	info, err := stream.Info(infoCtx)
+	recs, msgs, err := countStored(infoCtx, js, stream)
 	if err != nil {
-		return fmt.Errorf("stream info: %w", err)
+		return err
 	}
-	fmt.Fprintf(stdout, "received=%d published=%d stored=%d malformed=%d dropped=%d publish_errors=%d\n",
-		st.Received, st.Published, info.State.Msgs, st.Malformed, st.Dropped, st.PublishErrors)
+	fmt.Fprintf(stdout, "received=%d published=%d stored=%d messages=%d malformed=%d dropped=%d publish_errors=%d\n",
+		st.Received, st.Published, recs, msgs, st.Malformed, st.Dropped, st.PublishErrors)
 	return nil
+}
+
+// countStored reads the whole stream and returns how many records and
+// messages it holds; a message carries many records.
+func countStored(ctx context.Context, js jetstream.JetStream, stream jetstream.Stream) (recs, msgs uint64, err error) {
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("stream info: %w", err)
+	}
+	if info.State.Msgs == 0 {
+		return 0, 0, nil
+	}
+	cons, err := js.OrderedConsumer(ctx, buffer.StreamName, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		return 0, 0, fmt.Errorf("read stream: %w", err)
+	}
+	for msgs < info.State.Msgs {
+		// Ask for no more than remain, or Fetch waits out its expiry.
+		batch, err := cons.Fetch(int(min(1000, info.State.Msgs-msgs)), jetstream.FetchContext(ctx))
+		if err != nil {
+			return 0, 0, fmt.Errorf("read stream: %w", err)
+		}
+		for m := range batch.Messages() {
+			got, _ := buffer.DecodeMessage(m.Data())
+			recs += uint64(len(got))
+			msgs++
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
+			return 0, 0, fmt.Errorf("read stream: %w", err)
+		}
+	}
+	return recs, msgs, nil
 }
 
 func statsHandler(in *intake.Server, withPprof bool) http.Handler {

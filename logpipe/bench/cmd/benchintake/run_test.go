@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 
 // TestBenchintakeAcknowledgesEverythingSent runs the whole bench pipeline
 // small: loggen's lines into benchintake, waited for on /stats, and the
-// final report shows every line stored in BERTH_LOGS.
+// final report shows every line stored in BERTH_LOGS, batched.
 func TestBenchintakeAcknowledgesEverythingSent(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -47,9 +48,12 @@ func TestBenchintakeAcknowledgesEverythingSent(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	want := "received=1000 published=1000 stored=1000 malformed=0 dropped=0 publish_errors=0\n"
-	if got := stdout.String(); got != want {
-		t.Fatalf("report %q, want %q", got, want)
+	// Records travel many to a message, so there are fewer messages than
+	// lines; how many depends on intake's batching.
+	got := stdout.String()
+	msgs := strings.TrimSuffix(strings.TrimPrefix(got, "received=1000 published=1000 stored=1000 messages="), " malformed=0 dropped=0 publish_errors=0\n")
+	if n, err := strconv.Atoi(msgs); err != nil || n < 3 || n >= 1000 {
+		t.Fatalf("report %q, want every line received, published and stored, in 3..999 messages", got)
 	}
 }
 
