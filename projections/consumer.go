@@ -50,17 +50,12 @@ func ensureConsumer(ctx context.Context, js jetstream.JetStream, name string, ac
 	if err != nil {
 		return err
 	}
-	if info.NumAckPending > 0 && !info.PushBound {
-		// A process that stopped or crashed took an unacked event with it;
-		// JetStream would hold everything back until AckWait expires. The
+	if info.NumAckPending > 0 && !info.PushBound || info.AckFloor.Stream > checkpoint {
+		// A process that stopped or crashed took an unacked event with it
+		// (JetStream would hold everything back until AckWait expires), or
+		// a Postgres crash lost commits that were already acked. The
 		// checkpoint is the real position, so start over from there.
-		if err := deleteConsumer(ctx, js, name); err != nil {
-			return err
-		}
-		if _, err := js.CreatePushConsumer(ctx, events.StreamName, want); err != nil {
-			return fmt.Errorf("recreate consumer %s: %w", name, err)
-		}
-		return nil
+		return resetConsumer(ctx, js, name, ackWait, checkpoint)
 	}
 	want.DeliverPolicy, want.OptStartSeq, want.OptStartTime = info.Config.DeliverPolicy, info.Config.OptStartSeq, info.Config.OptStartTime
 	if _, err := js.UpdatePushConsumer(ctx, events.StreamName, want); err != nil {
@@ -88,6 +83,19 @@ func ackFloor(ctx context.Context, js jetstream.JetStream, name string) (uint64,
 		return 0, err
 	}
 	return info.AckFloor.Stream, nil
+}
+
+// resetConsumer deletes the projector's consumer and creates it anew to
+// deliver from the event after checkpoint. Subscriptions bound to it keep
+// receiving: the new consumer pushes to the same subject and group.
+func resetConsumer(ctx context.Context, js jetstream.JetStream, name string, ackWait time.Duration, checkpoint uint64) error {
+	if err := deleteConsumer(ctx, js, name); err != nil {
+		return err
+	}
+	if _, err := js.CreatePushConsumer(ctx, events.StreamName, consumerConfig(name, ackWait, checkpoint)); err != nil {
+		return fmt.Errorf("recreate consumer %s at %d: %w", name, checkpoint+1, err)
+	}
+	return nil
 }
 
 // deleteConsumer removes the projector's consumer; a missing one is fine.

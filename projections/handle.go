@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -35,6 +36,15 @@ func (r *Runner) handle(p projector, prog *progress, stopping *atomic.Bool) mess
 			return fmt.Errorf("%w: %w", errUnfoldable, err)
 		}
 		applied, err := r.cp.once(ctx, d, stmts)
+		if errors.Is(err, errGap) {
+			// Events this projector never applied lie before d: the
+			// consumer is ahead of the checkpoint. Start it over there;
+			// d is nacked and comes again in order.
+			if rerr := r.resync(ctx, p.name); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			return err
+		}
 		if err != nil {
 			return err
 		}

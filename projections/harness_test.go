@@ -34,6 +34,12 @@ type harness struct {
 
 func newHarness(t testing.TB) *harness {
 	t.Helper()
+	return newHarnessOn(t, pgtest.NewDB(t))
+}
+
+// newHarnessOn is newHarness over the database at dsn.
+func newHarnessOn(t testing.TB, dsn string) *harness {
+	t.Helper()
 	ctx := context.Background()
 	nc := natstest.Connect(t, natstest.Start(t))
 	js, err := jetstream.New(nc)
@@ -44,7 +50,6 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dsn := pgtest.NewDB(t)
 	sqlDB, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,7 @@ func (r *Runner) run(ctx context.Context, until uint64) error {
 		}
 		cancel()
 	}()
+	go r.reconcile(runCtx)
 	if until > 0 {
 		go func() {
 			if prog.wait(runCtx, r.names(), until) {

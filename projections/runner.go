@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -30,6 +31,11 @@ type Runner struct {
 	// crashOnStop, set by tests, stops without settling acks, as a
 	// killed process would.
 	crashOnStop bool
+
+	// resyncMu serialises consumer resets in this process; resets counts
+	// them (tests read it).
+	resyncMu sync.Mutex
+	resets   atomic.Int64
 }
 
 // New connects to Postgres and JetStream; it starts nothing.
@@ -38,7 +44,15 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("projections config: %w", err)
 	}
-	db, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("projections database url: %w", err)
+	}
+	// Commits don't wait for the WAL flush: a Postgres crash may lose the
+	// last ones, rows and checkpoint together, after JetStream got their
+	// acks. The checkpoint stays the position (see resync.go, README).
+	poolCfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	db, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, fmt.Errorf("projections database: %w", err)
 	}
