@@ -1,7 +1,6 @@
 package record
 
 import (
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,13 +55,30 @@ func Sanitize(s string) string {
 	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }
 
-var instancePattern = regexp.MustCompile(`^([a-z][a-z0-9-]*[a-z0-9])-[0-9a-f]{6}$`)
-
 // AppOfInstance derives the app from a Berth instance id "<app>-<6 hex>".
+// It runs for every log line, so it checks by hand what the pattern
+// ^([a-z][a-z0-9-]*[a-z0-9])-[0-9a-f]{6}$ says.
 func AppOfInstance(instance string) (string, bool) {
-	m := instancePattern.FindStringSubmatch(instance)
-	if m == nil {
+	n := len(instance)
+	if n < 9 || instance[n-7] != '-' {
 		return "", false
 	}
-	return m[1], true
+	for i := n - 6; i < n; i++ {
+		if c := instance[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", false
+		}
+	}
+	app := instance[:n-7]
+	if app[0] < 'a' || app[0] > 'z' {
+		return "", false
+	}
+	if last := app[len(app)-1]; !(last >= 'a' && last <= 'z' || last >= '0' && last <= '9') {
+		return "", false
+	}
+	for i := 1; i < len(app); i++ {
+		if c := app[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return "", false
+		}
+	}
+	return app, true
 }

@@ -2,6 +2,7 @@ package record_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"sort"
 	"testing"
 	"time"
@@ -106,4 +107,19 @@ func TestNormalizeSeverity(t *testing.T) {
 	if record.SeverityName(8) != "" || record.SeverityName(-1) != "" {
 		t.Error("out-of-range codes named")
 	}
+}
+
+// AppOfInstance agrees with the pattern it replaces on every input tried.
+func FuzzAppOfInstance(f *testing.F) {
+	pattern := regexp.MustCompile(`^([a-z][a-z0-9-]*[a-z0-9])-[0-9a-f]{6}$`)
+	for _, s := range []string{"web-3f2a1c", "a-000000", "ab-00000g", "-web-3f2a1c", "web--3f2a1c", "w-3f2a1c", "Web-3f2a1c", "web3f2a1c", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		app, ok := record.AppOfInstance(s)
+		m := pattern.FindStringSubmatch(s)
+		if ok != (m != nil) || (ok && app != m[1]) {
+			t.Fatalf("AppOfInstance(%q) = %q, %v; pattern says %v", s, app, ok, m)
+		}
+	})
 }
