@@ -52,6 +52,10 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	// last ones, rows and checkpoint together, after JetStream got their
 	// acks. The checkpoint stays the position (see resync.go, README).
 	poolCfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	// One connection per projector, so none waits for another's, and
+	// one for skips, resets and progress polls.
+	projectors := all()
+	poolCfg.MaxConns = max(poolCfg.MaxConns, int32(len(projectors)+1))
 	db, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, fmt.Errorf("projections database: %w", err)
@@ -71,7 +75,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		// lifecycle noise at our level; its errors stay errors.
 		wmLog:      watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}),
 		cp:         checkpoints{db: db, gapped: gapCheck(js)},
-		projectors: all(),
+		projectors: projectors,
 	}, nil
 }
 

@@ -22,6 +22,11 @@ func (r *Runner) subscriberConfig(name string) wmnats.SubscriberSubscriptionConf
 		QueueGroupPrefix: name,
 		NakDelay:         backoffDelay{max: r.cfg.AckWait / 2},
 		JetStream: wmnats.JetStreamConfig{
+			// Don't wait for JetStream to confirm each ack: MaxAckPending 1
+			// holds the next event back until the ack arrived anyway, and a
+			// lost ack only costs a redelivery that projection_advance
+			// turns away.
+			AckAsync:         true,
 			DurablePrefix:    name,
 			SubscribeOptions: []nats.SubOpt{nats.Bind(events.StreamName, name), nats.ManualAck()},
 		},
