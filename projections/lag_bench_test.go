@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/berth-dev/berth/projections/pgserver"
 )
 
 // BenchmarkProjectionLag appends events at a steady rate (b.N of them:
@@ -14,14 +16,26 @@ import (
 // runs, and reports how long after its append each event was committed by
 // all projectors (visible in every read model): p50, p99 and max. At 200/s
 // the projectors keep up; 1,000/s is the target load.
+//
+// The test clusters run with fsync off; the fsync=on cases use a private
+// cluster that flushes its WAL as a production one does.
 func BenchmarkProjectionLag(b *testing.B) {
 	for _, rate := range []int{200, 1000} {
-		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchmarkLag(b, rate) })
+		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchmarkLag(b, newHarness(b), rate) })
 	}
+	b.Run("rate=1000/fsync=on", func(b *testing.B) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		srv, err := pgserver.Start(ctx, pgserver.Config{DataDir: b.TempDir(), StopWithParent: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = srv.Stop(context.Background()) })
+		benchmarkLag(b, newHarnessOn(b, srv.DSN()), 1000)
+	})
 }
 
-func benchmarkLag(b *testing.B, rate int) {
-	h := newHarness(b)
+func benchmarkLag(b *testing.B, h *harness, rate int) {
 	r := h.runner()
 	evs := workload(11, b.N+4)
 
