@@ -172,6 +172,10 @@ func TestKill9WhileAppending(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if resp.StatusCode != http.StatusOK {
+					resp.Body.Close() // not projected yet after the restart
+					break
+				}
 				var evs []struct {
 					Seq int    `json:"seq"`
 					Key string `json:"berthkey"`
