@@ -83,22 +83,16 @@ func (a *Autoscaler) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	followed := make(chan error, 1)
-	go func() { followed <- a.view.Run(ctx, a.src, a.observe) }()
+	following := a.view.Start(ctx, a.src, a.observe)
+	defer func() { cancel(); _ = following.Err() }() // stop the follower and wait for it
 	stopped := func(err error) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("follow events: %w", errors.Join(err, errors.New("follower stopped")))
+		return fmt.Errorf("follow events: %w", err)
 	}
-
-	select {
-	case <-a.view.Ready():
-	case err := <-followed:
+	if err := a.view.AwaitReady(ctx, following); err != nil {
 		return stopped(err)
-	case <-ctx.Done():
-		<-followed
-		return nil
 	}
 	a.cfg.Logger.Info("autoscaler running", "interval", a.cfg.Interval, "sustain", a.cfg.Rules.Sustain)
 	tick := time.NewTicker(a.cfg.Interval)
@@ -106,10 +100,9 @@ func (a *Autoscaler) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			<-followed
 			return nil
-		case err := <-followed:
-			return stopped(err)
+		case <-following.Done():
+			return stopped(errors.Join(following.Err(), errors.New("follower stopped")))
 		case now := <-tick.C:
 			a.evaluate(ctx, now)
 		}

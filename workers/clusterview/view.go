@@ -2,6 +2,7 @@ package clusterview
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/berth-dev/berth/commands"
@@ -98,4 +99,43 @@ func (f *Follower) Read(fn func(*View)) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	fn(f.view)
+}
+
+// Following is a Follower running in the background.
+type Following struct {
+	done chan struct{}
+	err  error
+}
+
+// Done is closed when the follower stopped.
+func (g *Following) Done() <-chan struct{} { return g.done }
+
+// Err waits for the follower to stop and returns why.
+func (g *Following) Err() error {
+	<-g.done
+	return g.err
+}
+
+// Start runs Run in the background until ctx ends or it fails.
+func (f *Follower) Start(ctx context.Context, src Source, after func(events.Recorded)) *Following {
+	g := &Following{done: make(chan struct{})}
+	go func() {
+		defer close(g.done)
+		g.err = f.Run(ctx, src, after)
+	}()
+	return g
+}
+
+// AwaitReady waits until the view has replayed history (nil), the
+// follower stopped first (an error, never nil) or ctx ended (ctx.Err()).
+// Workers decide only after it returned nil.
+func (f *Follower) AwaitReady(ctx context.Context, g *Following) error {
+	select {
+	case <-f.Ready():
+		return nil
+	case <-g.Done():
+		return errors.Join(g.err, errors.New("event follower stopped"))
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -68,18 +68,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer wg.Wait()
 	defer cancel()
 
-	followErr := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		followErr <- w.view.Run(ctx, w.src, w.observe)
-	}()
-	select {
-	case <-w.view.Ready():
-	case err := <-followErr:
+	following := w.view.Start(ctx, w.src, w.observe)
+	defer func() { cancel(); _ = following.Err() }() // stop the follower and wait for it
+	if err := w.view.AwaitReady(ctx, following); err != nil {
 		return w.exit(ctx, err)
-	case <-ctx.Done():
-		return nil
 	}
 	w.cfg.Logger.Info("health worker started")
 	resync := time.NewTicker(w.cfg.Resync)
@@ -89,8 +81,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case err := <-followErr:
-			return w.exit(ctx, err)
+		case <-following.Done():
+			return w.exit(ctx, following.Err())
 		case <-w.kick:
 		case <-resync.C:
 		}

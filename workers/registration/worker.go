@@ -83,18 +83,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
-	followErr := make(chan error, 1)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		followErr <- w.view.Run(ctx, w.src, w.observe)
-	}()
-	select {
-	case <-w.view.Ready():
-	case err := <-followErr:
+	following := w.view.Start(ctx, w.src, w.observe)
+	defer func() { cancel(); _ = following.Err() }() // stop the follower and wait for it
+	if err := w.view.AwaitReady(ctx, following); err != nil {
 		return w.exit(ctx, err)
-	case <-ctx.Done():
-		return nil
 	}
 	w.cfg.Logger.Info("registration worker started")
 	resync := time.NewTicker(w.cfg.Resync)
@@ -108,8 +100,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case err := <-followErr:
-			return w.exit(ctx, err)
+		case <-following.Done():
+			return w.exit(ctx, following.Err())
 		case <-w.kick:
 			reload = false
 		case <-resync.C:
