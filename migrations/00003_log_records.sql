@@ -1,7 +1,6 @@
 -- log_records is the embedded log store of package logpipe/localstore (used
--- when no Elasticsearch is configured). Copied from localstore.SchemaSQL;
--- TestLogRecordsMatchLocalstore catches drift. Not a read model: Rebuild
--- leaves it alone.
+-- when no Elasticsearch is configured); this file is its only schema. Not a
+-- read model: Rebuild leaves it alone.
 
 -- +goose Up
 -- +goose StatementBegin

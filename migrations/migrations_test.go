@@ -3,15 +3,12 @@ package migrations_test
 import (
 	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/berth-dev/berth/logpipe/localstore"
 	"github.com/berth-dev/berth/migrations"
 	"github.com/berth-dev/berth/projections/pgtest"
 )
@@ -60,15 +57,5 @@ func TestUpCreatesTablesAndIsIdempotent(t *testing.T) {
 	}
 	if v != int64(len(files)) {
 		t.Fatalf("schema version %d, want %d (one per file)", v, len(files))
-	}
-}
-
-func TestLogRecordsMatchLocalstore(t *testing.T) {
-	sqlFile, err := os.ReadFile("00003_log_records.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(sqlFile), strings.TrimSpace(localstore.SchemaSQL)) {
-		t.Fatal("00003_log_records.sql no longer holds localstore.SchemaSQL; add a migration for the change")
 	}
 }

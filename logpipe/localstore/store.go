@@ -17,12 +17,12 @@ type DB interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// Store keeps log records in the log_records table (see SchemaSQL).
+// Store keeps log records in the log_records table (migrations/00003_log_records.sql).
 type Store struct {
 	db DB
 }
 
-// New returns a store over db, whose schema must already hold SchemaSQL.
+// New returns a store over db, whose schema is migrated (package migrations).
 func New(db DB) *Store { return &Store{db: db} }
 
 // insertSQL inserts a batch as parallel arrays in one statement; a record

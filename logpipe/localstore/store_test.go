@@ -2,16 +2,19 @@ package localstore_test
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/berth-dev/berth/logpipe/localstore"
 	"github.com/berth-dev/berth/logpipe/record"
 	"github.com/berth-dev/berth/logpipe/search"
 	"github.com/berth-dev/berth/logpipe/search/searchtest"
+	"github.com/berth-dev/berth/migrations"
 	"github.com/berth-dev/berth/projections/pgtest"
 )
 
@@ -20,14 +23,13 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func newStore(t *testing.T) (*localstore.Store, *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDB(t))
+	dsn := pgtest.NewDB(t)
+	pool, err := pgxpool.New(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if _, err := pool.Exec(ctx, localstore.SchemaSQL); err != nil {
-		t.Fatalf("apply schema: %v", err)
-	}
+	migrate(t, dsn)
 	return localstore.New(pool), pool
 }
 
@@ -38,10 +40,16 @@ func TestSuite(t *testing.T) {
 	})
 }
 
-func TestSchemaIsIdempotent(t *testing.T) {
-	_, pool := newStore(t)
-	if _, err := pool.Exec(context.Background(), localstore.SchemaSQL); err != nil {
-		t.Fatalf("second apply: %v", err)
+// migrate applies the project's migrations, which own the log table.
+func migrate(t *testing.T, dsn string) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := migrations.Up(context.Background(), db); err != nil {
+		t.Fatalf("migrate: %v", err)
 	}
 }
 
