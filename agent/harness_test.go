@@ -68,14 +68,8 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessOn(t *testing.T, nc *nats.Conn) *harness {
 	t.Helper()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := natstest.StoreOn(t, nc, "test")
+	js := st.JetStream()
 	cli, err := dockerrt.NewClient()
 	if err != nil {
 		t.Fatalf("docker client: %v", err)

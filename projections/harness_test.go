@@ -42,14 +42,8 @@ func newHarnessOn(t testing.TB, dsn string) *harness {
 	t.Helper()
 	ctx := context.Background()
 	nc := natstest.Connect(t, natstest.Start(t))
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := events.OpenStore(ctx, js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := natstest.StoreOn(t, nc, "test")
+	js := store.JetStream()
 	sqlDB, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)

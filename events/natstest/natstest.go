@@ -48,7 +48,13 @@ func Connect(t testing.TB, srv *natsserver.Server, opts ...nats.Option) *nats.Co
 // Store starts a server and opens the event store on it, as source.
 func Store(t testing.TB, source string) *events.Store {
 	t.Helper()
-	js, err := jetstream.New(Connect(t, Start(t)))
+	return StoreOn(t, Connect(t, Start(t)), source)
+}
+
+// StoreOn opens the event store over an existing connection, as source.
+func StoreOn(t testing.TB, nc *nats.Conn, source string) *events.Store {
+	t.Helper()
+	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatalf("natstest: jetstream: %v", err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natstest"
@@ -30,14 +29,7 @@ func server(t *testing.T, evs ...events.Event) string {
 	t.Helper()
 	ctx := context.Background()
 	nc := natstest.Connect(t, natstest.Start(t))
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := events.OpenStore(ctx, js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := natstest.StoreOn(t, nc, "test")
 	for _, e := range evs {
 		if _, err := store.Append(ctx, e.Aggregate(), events.ExpectAny, []events.Event{e}, events.AppendOptions{IdempotencyKey: ""}); err != nil {
 			t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events"
@@ -30,14 +29,7 @@ func newCluster(t *testing.T) *cluster {
 	t.Helper()
 	srv := natstest.Start(t)
 	nc := natstest.Connect(t, srv)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := natstest.StoreOn(t, nc, "test")
 	return &cluster{store: st, nc: nc, h: commands.NewHandler(st, "test")}
 }
 

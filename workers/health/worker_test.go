@@ -27,14 +27,8 @@ type cluster struct {
 
 func newCluster(t *testing.T) *cluster {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, natstest.Start(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := natstest.StoreOn(t, natstest.Connect(t, natstest.Start(t)), "test")
+	js := st.JetStream()
 	return &cluster{store: st, js: js}
 }
 

@@ -16,14 +16,8 @@ import (
 
 func setup(t *testing.T) (*events.Store, jetstream.JetStream) {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, natstest.Start(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := natstest.StoreOn(t, natstest.Connect(t, natstest.Start(t)), "test")
+	js := st.JetStream()
 	if err := registration.EnsureBuckets(context.Background(), js); err != nil {
 		t.Fatal(err)
 	}

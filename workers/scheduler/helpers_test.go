@@ -33,14 +33,8 @@ func newEnv(t testing.TB) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	srv := natstest.Start(t)
-	js, err := jetstream.New(natstest.Connect(t, srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := events.OpenStore(ctx, js, events.StoreConfig{Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := natstest.StoreOn(t, natstest.Connect(t, srv), "test")
+	js := store.JetStream()
 	kv, err := OpenClaims(ctx, js)
 	if err != nil {
 		t.Fatal(err)
