@@ -27,8 +27,10 @@ type ConsumerConfig struct {
 	// FetchWait is how long a fetch waits to fill a batch; default 1s.
 	FetchWait time.Duration
 	// AckWait is how long JetStream waits for a batch's acknowledgement
-	// before delivering it again (after a crash); default 2m, which must
-	// cover Index's own retries.
+	// before delivering it again; default 10s. It bounds how late records
+	// come whose delivery a crash or a restart of the bus cut off. A batch
+	// still being indexed is kept from redelivery by progress reports
+	// every AckWait/3, however long Index takes.
 	AckWait time.Duration
 	// NakDelay is how long a batch that failed to index waits before it is
 	// delivered again, and how long the consumer pauses; default 5s.
@@ -45,7 +47,7 @@ func (c *ConsumerConfig) setDefaults() {
 		c.FetchWait = time.Second
 	}
 	if c.AckWait == 0 {
-		c.AckWait = 2 * time.Minute
+		c.AckWait = 10 * time.Second
 	}
 	if c.NakDelay == 0 {
 		c.NakDelay = 5 * time.Second
@@ -188,7 +190,10 @@ func (c *Consumer) handle(ctx context.Context, msgs []jetstream.Msg) bool {
 	if len(recs) == 0 {
 		return true
 	}
-	if err := c.idx.Index(ctx, recs); err != nil {
+	stopProgress := c.reportProgress(kept)
+	err := c.idx.Index(ctx, recs)
+	stopProgress()
+	if err != nil {
 		c.indexErrors.Add(1)
 		if ctx.Err() != nil {
 			for _, m := range kept {
@@ -208,6 +213,32 @@ func (c *Consumer) handle(ctx context.Context, msgs []jetstream.Msg) bool {
 	}
 	c.indexed.Add(uint64(len(recs)))
 	return true
+}
+
+// reportProgress tells JetStream every AckWait/3 that msgs are still being
+// worked on, until the returned stop is called.
+func (c *Consumer) reportProgress(msgs []jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(c.cfg.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, m := range msgs {
+					_ = m.InProgress()
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 func (c *Consumer) pause(ctx context.Context) {

@@ -185,3 +185,34 @@ func TestCrashedConsumerBatchIsRedelivered(t *testing.T) {
 	eventually(t, "every record indexed by the survivor", func() bool { return st.count() == len(recs) })
 	st.assertAll(t, recs)
 }
+
+// An Index slower than AckWait (a struggling Elasticsearch) is not
+// delivered again meanwhile, not even to a second logpipe waiting for
+// work: the consumer reports progress.
+func TestSlowIndexIsNotRedelivered(t *testing.T) {
+	js, _ := setup(t)
+	st := newStore()
+	release := make(chan struct{})
+	st.block = release
+	recs := records("web", 100)
+	publish(t, js, recs)
+	cfg := fastRetry
+	cfg.AckWait = 300 * time.Millisecond
+	runConsumer(t, js, st, cfg)
+	eventually(t, "index started", func() bool { return st.callCount() == 1 })
+	runConsumer(t, js, st, cfg) // another server's logpipe, fetching
+	time.Sleep(5 * cfg.AckWait) // Index takes several AckWaits
+	if info := consumerInfo(t, js); info.NumRedelivered != 0 {
+		t.Fatalf("%d messages redelivered while still being indexed", info.NumRedelivered)
+	}
+	close(release)
+	eventually(t, "every record indexed", func() bool { return st.count() == len(recs) })
+	eventually(t, "every record acknowledged", func() bool {
+		info := consumerInfo(t, js)
+		return info.NumAckPending == 0 && info.NumPending == 0
+	})
+	st.assertOnce(t)
+	if n := st.callCount(); n != 1 {
+		t.Fatalf("Index called %d times, want 1", n)
+	}
+}
