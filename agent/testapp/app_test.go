@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func newTestServer(t *testing.T) (*httptest.Server, *syncBuffer, chan int) {
@@ -115,4 +117,24 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.buf.String()
+}
+
+func TestTicksStopReportsLinesWritten(t *testing.T) {
+	srv, out, _ := newTestServer(t)
+	if code, _ := get(t, srv.URL+"/ticks/stop"); code != http.StatusNotFound {
+		t.Fatalf("stop without a ticker: %d, want 404", code)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tk := startTicker(ctx, time.Millisecond, out)
+	for !strings.Contains(out.String(), "tick 5\n") {
+		time.Sleep(time.Millisecond)
+	}
+	n := tk.Stop()
+	if got := strings.Count(out.String(), "tick "); got != n || n < 5 {
+		t.Fatalf("Stop = %d, output holds %d tick lines", n, got)
+	}
+	if again := tk.Stop(); again != n {
+		t.Fatalf("second Stop = %d, want %d", again, n)
+	}
 }

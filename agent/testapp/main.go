@@ -38,15 +38,14 @@ func run() error {
 
 	a := newApp(cfg, os.Stdout, os.Exit)
 	log := a.log
+	if cfg.LogEvery > 0 {
+		a.ticks = startTicker(ctx, cfg.LogEvery, a.out)
+	}
 	srv := &http.Server{
 		Addr:              ":" + cfg.Port,
 		Handler:           a.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	if cfg.LogEvery > 0 {
-		go tick(ctx, cfg.LogEvery, a.out)
-	}
-
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", srv.Addr, "app", cfg.App, "instance", cfg.Instance)
