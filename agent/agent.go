@@ -141,3 +141,15 @@ func (a *Agent) Run(ctx context.Context) error {
 	a.log.Info("agent stopped")
 	return nil
 }
+
+// AppOf tells which app an instance on this host belongs to, as far as
+// the agent has read the event history; the host's log relay asks.
+func (a *Agent) AppOf(instance string) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	i, ok := a.state.instances[instance]
+	if !ok {
+		return "", false
+	}
+	return i.spec.App, true
+}

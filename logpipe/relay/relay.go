@@ -1,0 +1,107 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/berth-dev/berth/logpipe/buffer"
+	"github.com/berth-dev/berth/logpipe/enrich"
+	"github.com/berth-dev/berth/logpipe/intake"
+)
+
+// Instances tells which app an instance on this host belongs to; the
+// agent knows, since it runs them.
+type Instances interface {
+	AppOf(instance string) (app string, ok bool)
+}
+
+// AppsFunc adapts a function to Instances.
+type AppsFunc func(instance string) (string, bool)
+
+// AppOf calls f.
+func (f AppsFunc) AppOf(instance string) (string, bool) { return f(instance) }
+
+// Config configures a Relay.
+type Config struct {
+	// Addr is where it listens, TCP and UDP: a loopback address of the
+	// host, since Docker's daemon on the same host is the only sender.
+	Addr string
+	// Host is this host's id, written on every record.
+	Host string
+	// Intake tunes the receiver; its addresses are taken from Addr.
+	Intake intake.Config
+	Logger *slog.Logger
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("relay address %q: %w", c.Addr, err))
+	}
+	if c.Host == "" {
+		errs = append(errs, errors.New("relay host id is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Relay receives syslog on one host and publishes to BERTH_LOGS.
+type Relay struct {
+	in *intake.Server
+}
+
+// Listen binds the relay's sockets; nothing is read until Run. The log
+// stream need not exist yet: until the server has created it, batches
+// are retried and held within the intake's memory bound.
+func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if instances == nil {
+		return nil, errors.New("relay: instances is nil")
+	}
+	pub, err := buffer.NewPublisher(js, buffer.PublisherConfig{})
+	if err != nil {
+		return nil, err
+	}
+	ic := cfg.Intake
+	ic.TCPAddr, ic.UDPAddr = cfg.Addr, cfg.Addr
+	if ic.Logger == nil {
+		ic.Logger = cfg.Logger
+	}
+	dir := hostDirectory{host: cfg.Host, instances: instances}
+	in, err := intake.Listen(ic, enrich.New(dir).Wrap(pub))
+	if err != nil {
+		return nil, fmt.Errorf("log relay: %w", err)
+	}
+	return &Relay{in: in}, nil
+}
+
+// Addr is the bound TCP address: where this host's containers log.
+func (r *Relay) Addr() net.Addr { return r.in.TCPAddr() }
+
+// Stats returns the receiver's counters.
+func (r *Relay) Stats() intake.Stats { return r.in.Stats() }
+
+// Run serves until ctx ends, then drains what it holds to the bus.
+func (r *Relay) Run(ctx context.Context) error { return r.in.Run(ctx) }
+
+// hostDirectory knows every record it sees comes from this host; the app
+// comes from the agent, or failing that from the instance id.
+type hostDirectory struct {
+	host      string
+	instances Instances
+}
+
+func (d hostDirectory) Lookup(instance string) (enrich.InstanceInfo, bool) {
+	app, _ := d.instances.AppOf(instance)
+	return enrich.InstanceInfo{App: app, Host: d.host}, true
+}
+
+// Close releases the sockets of a relay that will not Run.
+func (r *Relay) Close() { r.in.Close() }
