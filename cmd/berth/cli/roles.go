@@ -23,7 +23,7 @@ func serverFlags(cmd *cobra.Command, c *service.ServerConfig) {
 	f.StringVar(&c.GatewayListen, "gateway-listen", ":8080", "gateway listen address (empty disables the gateway)")
 	f.StringVar(&c.GatewayDomain, "domain", "localhost", "apps are reached at APP.<domain>")
 	f.StringVar(&c.GatewayAdmin, "gateway-admin", "127.0.0.1:9180", "gateway /metrics address")
-	f.StringVar(&c.SyslogListen, "syslog-listen", "127.0.0.1:5514", "syslog intake address, UDP and TCP (empty disables logpipe)")
+	f.StringVar(&c.SyslogListen, "syslog-listen", "", "also take syslog here, UDP and TCP, from senders without a host relay (empty: none)")
 	f.StringVar(&c.ElasticsearchURL, "elasticsearch-url", os.Getenv("BERTH_ELASTICSEARCH_URL"), "index logs into this Elasticsearch ($BERTH_ELASTICSEARCH_URL); empty keeps them in Postgres")
 	f.StringVar(&c.ElasticsearchPrefix, "elasticsearch-prefix", "berth-logs", "daily log index name prefix")
 }
@@ -74,7 +74,8 @@ func agentCmd() *cobra.Command {
 	f.Float64Var(&c.CPUs, "cpus", 0, "CPUs offered to apps (default: all)")
 	f.StringVar(&c.Memory, "memory", "", "memory offered to apps, e.g. 8g (default: all)")
 	f.StringVar(&c.Ports, "ports", "20000-29999", "host port range for instances")
-	f.StringVar(&c.Syslog, "syslog", "tcp://127.0.0.1:5514", "where containers send their logs (empty: Docker's default driver)")
+	f.StringVar(&c.LogRelay, "log-relay", "127.0.0.1:5514", "this host's log relay address, UDP and TCP, where its containers log (empty: none)")
+	f.StringVar(&c.Syslog, "syslog", "", "send containers' logs here instead of the relay, e.g. tcp://10.0.0.9:5514 (empty: the relay, or Docker's default driver without one)")
 	return cmd
 }
 
@@ -97,6 +98,7 @@ func devCmd() *cobra.Command {
 	}
 	serverFlags(cmd, &c.Server)
 	cmd.Flags().IntVar(&c.Hosts, "hosts", 1, "number of agents, on 127.0.0.1, 127.0.0.2, ...")
+	cmd.Flags().StringVar(&c.LogRelayPort, "log-relay-port", "5514", "port of each host's log relay, on the host's address (empty: no relays)")
 	return cmd
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/berth-dev/berth/agent/dockerrt"
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/logpipe/relay"
 )
 
 // AgentConfig is the agent role's command-line view of agent.Config.
@@ -30,8 +31,11 @@ type AgentConfig struct {
 	Memory string
 	// Ports is a range like 20000-29999.
 	Ports string
-	// Syslog is where containers log (tcp://127.0.0.1:5514); empty keeps
-	// Docker's default driver.
+	// LogRelay is where this host's log relay listens, TCP and UDP (a
+	// loopback address such as 127.0.0.1:5514); empty runs none.
+	LogRelay string
+	// Syslog is where containers log (tcp://...); empty means the relay
+	// when there is one, else Docker's default driver.
 	Syslog string
 }
 
@@ -66,7 +70,7 @@ func parsePorts(s string) (int, int, error) {
 
 // RunAgent runs the host agent until ctx ends.
 func RunAgent(ctx context.Context, c AgentConfig) error {
-	stop, err := startAgent(ctx, c)
+	stop, _, err := startAgent(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -75,52 +79,80 @@ func RunAgent(ctx context.Context, c AgentConfig) error {
 	return nil
 }
 
-// startAgent connects, builds and starts an agent, returning its stop.
-func startAgent(ctx context.Context, c AgentConfig) (func(), error) {
+// startAgent connects, builds and starts an agent and its log relay,
+// returning their stop and the relay's address (empty without one).
+func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr string, err error) {
 	cfg, err := c.agentConfig()
 	if err != nil {
-		return nil, fmt.Errorf("agent config: %w", err)
+		return nil, "", fmt.Errorf("agent config: %w", err)
 	}
 	nc, err := nats.Connect(c.NATSURL, nats.Name("berth-agent-"+c.HostID), nats.MaxReconnects(-1),
 		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
 	if err != nil {
-		return nil, fmt.Errorf("connect NATS %s: %w", c.NATSURL, err)
+		return nil, "", fmt.Errorf("connect NATS %s: %w", c.NATSURL, err)
 	}
+	var rl *relay.Relay
+	ok := false
+	defer func() {
+		if !ok {
+			if rl != nil {
+				rl.Close()
+			}
+			nc.Close()
+		}
+	}()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("jetstream: %w", err)
+		return nil, "", fmt.Errorf("jetstream: %w", err)
+	}
+	// The relay listens before the agent starts containers that log to it;
+	// it asks the agent which app an instance belongs to.
+	var a *agent.Agent
+	if c.LogRelay != "" {
+		rl, err = relay.Listen(relay.Config{Addr: c.LogRelay, Host: c.HostID, Logger: slog.Default().With("host", c.HostID)},
+			js, relay.AppsFunc(func(id string) (string, bool) { return a.AppOf(id) }))
+		if err != nil {
+			return nil, "", err
+		}
+		if cfg.SyslogAddr == "" {
+			cfg.SyslogAddr = "tcp://" + rl.Addr().String()
+		}
 	}
 	store, err := attachWithRetry(ctx, js, "berth/agent/"+c.HostID)
 	if err != nil {
-		nc.Close()
-		return nil, err
+		return nil, "", err
 	}
 	cli, err := dockerrt.NewClient()
 	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("docker client: %w", err)
+		return nil, "", fmt.Errorf("docker client: %w", err)
 	}
 	cli.NegotiateAPIVersion(ctx) // before any concurrent use: the client races on its first calls
 	rt, err := dockerrt.New(cli, slog.Default().With("host", c.HostID))
 	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("docker runtime: %w", err)
+		_ = cli.Close()
+		return nil, "", fmt.Errorf("docker runtime: %w", err)
 	}
-	a, err := agent.New(cfg, store, nc, rt)
+	a, err = agent.New(cfg, store, nc, rt)
 	if err != nil {
-		nc.Close()
-		return nil, err
+		_ = cli.Close()
+		return nil, "", err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var g group
 	g.Go(ctx, "agent "+c.HostID, a.Run)
+	if rl != nil {
+		g.Go(ctx, "log relay "+c.HostID, rl.Run)
+	}
+	ok = true
+	if rl != nil {
+		relayAddr = rl.Addr().String()
+	}
 	return func() {
 		cancel()
 		g.Wait()
 		nc.Close()
 		_ = cli.Close()
-	}, nil
+	}, relayAddr, nil
 }
 
 // attachWithRetry waits for the server to have created the event stream:

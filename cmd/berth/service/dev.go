@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +28,11 @@ type DevConfig struct {
 	// PortBase spreads host port ranges: host i gets PortBase+i*1000 up
 	// to +999 (default 20000).
 	PortBase int
+	// LogRelayPort is the port each host's log relay listens on, at the
+	// host's address ("5514": 127.0.0.1:5514, 127.0.0.2:5514, ...); "0"
+	// picks free ports; empty runs no relays, and containers then log to
+	// the server's syslog intake if it has one.
+	LogRelayPort string
 }
 
 // Validate reports every problem at once.
@@ -33,6 +40,11 @@ func (c DevConfig) Validate() error {
 	var errs []error
 	if c.Hosts < 0 || c.Hosts > 50 {
 		errs = append(errs, fmt.Errorf("hosts %d: use 0..50", c.Hosts))
+	}
+	if c.LogRelayPort != "" {
+		if p, err := strconv.Atoi(c.LogRelayPort); err != nil || p < 0 || p > 65535 {
+			errs = append(errs, fmt.Errorf("log relay port %q: want 0..65535", c.LogRelayPort))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -43,6 +55,8 @@ type Dev struct {
 	pg     *pgserver.Server
 	agents []func()
 	Hosts  []string
+	// LogRelays are the hosts' syslog relays, in host order.
+	LogRelays []string
 }
 
 // StartDev starts the preset and returns once everything serves.
@@ -83,15 +97,21 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 			Zone:    fmt.Sprintf("zone-%c", 'a'+(i-1)%3),
 			Ports:   fmt.Sprintf("%d-%d", cfg.PortBase+i*1000, cfg.PortBase+i*1000+999),
 		}
-		if d.SyslogAddr != "" {
+		switch {
+		case cfg.LogRelayPort != "":
+			ac.LogRelay = net.JoinHostPort(ac.Addr, cfg.LogRelayPort)
+		case d.SyslogAddr != "":
 			ac.Syslog = "tcp://" + d.SyslogAddr
 		}
-		stop, err := startAgent(ctx, ac)
+		stop, relay, err := startAgent(ctx, ac)
 		if err != nil {
 			return nil, fmt.Errorf("agent %s: %w", ac.HostID, err)
 		}
 		d.agents = append(d.agents, stop)
 		d.Hosts = append(d.Hosts, ac.HostID+"@"+ac.Addr)
+		if relay != "" {
+			d.LogRelays = append(d.LogRelays, relay)
+		}
 	}
 	if err := d.waitForHosts(ctx); err != nil {
 		return nil, err
@@ -128,6 +148,9 @@ func (d *Dev) PrintAddresses(w io.Writer) {
 		fmt.Fprintf(w, "PostgreSQL       %s\n", d.pg.DSN())
 	}
 	fmt.Fprintf(w, "hosts            %v\n", d.Hosts)
+	if len(d.LogRelays) > 0 {
+		fmt.Fprintf(w, "log relays       %v (udp+tcp)\n", d.LogRelays)
+	}
 }
 
 // Close stops agents, the server and the private database, in that order.

@@ -34,7 +34,7 @@ func startDev(t testing.TB, hosts int, syslog bool) *service.Dev {
 		PortBase:   30000 + rand.IntN(20)*1000,
 	}
 	if syslog {
-		cfg.Server.SyslogListen = "127.0.0.1:0"
+		cfg.LogRelayPort = "0" // each host its own relay, on a free port
 	}
 	d, err := service.StartDev(ctx, cfg)
 	if err != nil {

@@ -22,7 +22,7 @@ func TestAgentKill9HostLostInstancesMoved(t *testing.T) {
 	d := startDev(t, 2, false)
 	outside := strings.TrimSuffix(d.Hosts[0][:strings.Index(d.Hosts[0], "@")], "1") + "x"
 	agent := exec.Command(bin, "agent", "--nats-url", d.NATSURL, "--host-id", outside, "--addr", "127.0.0.4",
-		"--zone", "zone-x", "--ports", "38000-38999", "--syslog", "")
+		"--zone", "zone-x", "--ports", "38000-38999", "--log-relay", "")
 	var log strings.Builder
 	agent.Stdout, agent.Stderr = &log, &log
 	if err := agent.Start(); err != nil {

@@ -29,12 +29,10 @@ type logStore interface {
 	search.Searcher
 }
 
-// startLogpipe runs intake → enrich → JetStream buffer → indexer, and
-// serves search and follow.
+// startLogpipe runs the indexer from the JetStream buffer into the store,
+// serves search and follow, and, when SyslogListen is set, a central
+// syslog intake for senders that have no relay of their own.
 func (s *Server) startLogpipe(ctx context.Context, cfg ServerConfig, mux *http.ServeMux) error {
-	if cfg.SyslogListen == "" {
-		return nil
-	}
 	js, err := jetstream.New(s.NC)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
@@ -42,28 +40,11 @@ func (s *Server) startLogpipe(ctx context.Context, cfg ServerConfig, mux *http.S
 	if _, err := buffer.EnsureStream(ctx, js, buffer.StreamConfig{}); err != nil {
 		return fmt.Errorf("log buffer: %w", err)
 	}
-	pub, err := buffer.NewPublisher(js, buffer.PublisherConfig{})
-	if err != nil {
-		return err
+	if cfg.SyslogListen != "" {
+		if err := s.startIntake(ctx, cfg.SyslogListen, js); err != nil {
+			return err
+		}
 	}
-	dir := enrich.NewCache()
-	s.group.Go(ctx, "log-enrich-directory", func(ctx context.Context) error {
-		return s.Store.Follow(ctx, events.SubjectPrefix+".app.>", events.FollowOptions{}, func(r events.Recorded) error {
-			switch e := r.Event.(type) {
-			case events.InstanceScheduled:
-				dir.Set(e.Instance, enrich.InstanceInfo{App: e.App, Host: e.Host})
-			case events.InstanceStopped:
-				dir.Delete(e.Instance)
-			}
-			return nil
-		})
-	})
-	in, err := intake.Listen(intake.Config{TCPAddr: cfg.SyslogListen, UDPAddr: cfg.SyslogListen}, enrich.New(dir).Wrap(pub))
-	if err != nil {
-		return fmt.Errorf("syslog intake on %s: %w", cfg.SyslogListen, err)
-	}
-	s.SyslogAddr = in.TCPAddr().String()
-	s.group.Go(ctx, "syslog-intake", in.Run)
 
 	var store logStore
 	if cfg.ElasticsearchURL != "" {
@@ -108,6 +89,34 @@ func (s *Server) startLogpipe(ctx context.Context, cfg ServerConfig, mux *http.S
 		}
 		followLogs(w, r, js, q)
 	})
+	return nil
+}
+
+// startIntake receives syslog at addr (UDP and TCP), enriched from the
+// event history, onto the buffer.
+func (s *Server) startIntake(ctx context.Context, addr string, js jetstream.JetStream) error {
+	pub, err := buffer.NewPublisher(js, buffer.PublisherConfig{})
+	if err != nil {
+		return err
+	}
+	dir := enrich.NewCache()
+	s.group.Go(ctx, "log-enrich-directory", func(ctx context.Context) error {
+		return s.Store.Follow(ctx, events.SubjectPrefix+".app.>", events.FollowOptions{}, func(r events.Recorded) error {
+			switch e := r.Event.(type) {
+			case events.InstanceScheduled:
+				dir.Set(e.Instance, enrich.InstanceInfo{App: e.App, Host: e.Host})
+			case events.InstanceStopped:
+				dir.Delete(e.Instance)
+			}
+			return nil
+		})
+	})
+	in, err := intake.Listen(intake.Config{TCPAddr: addr, UDPAddr: addr}, enrich.New(dir).Wrap(pub))
+	if err != nil {
+		return fmt.Errorf("syslog intake on %s: %w", addr, err)
+	}
+	s.SyslogAddr = in.TCPAddr().String()
+	s.group.Go(ctx, "syslog-intake", in.Run)
 	return nil
 }
 

@@ -44,7 +44,9 @@ type ServerConfig struct {
 	GatewayDomain string
 	GatewayAdmin  string
 
-	// SyslogListen is logpipe's intake (UDP and TCP); empty disables it.
+	// SyslogListen is a central syslog intake (UDP and TCP) for senders
+	// without a host relay; empty runs none. The indexer, search and
+	// follow run either way.
 	SyslogListen        string
 	ElasticsearchURL    string
 	ElasticsearchPrefix string
