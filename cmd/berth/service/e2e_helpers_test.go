@@ -20,8 +20,9 @@ import (
 )
 
 // startDev runs the single-machine preset on random ports with hosts whose
-// ids and port ranges no other test uses.
-func startDev(t testing.TB, hosts int, syslog bool) *service.Dev {
+// ids and port ranges no other test uses; with syslog, each host runs its
+// log relay. opts adjust the config last.
+func startDev(t testing.TB, hosts int, syslog bool, opts ...func(*service.DevConfig)) *service.Dev {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := service.DevConfig{
@@ -35,6 +36,9 @@ func startDev(t testing.TB, hosts int, syslog bool) *service.Dev {
 	}
 	if syslog {
 		cfg.LogRelayPort = "0" // each host its own relay, on a free port
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	d, err := service.StartDev(ctx, cfg)
 	if err != nil {

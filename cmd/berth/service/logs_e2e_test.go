@@ -12,6 +12,7 @@ import (
 
 	"github.com/berth-dev/berth/agent/testimage"
 	"github.com/berth-dev/berth/cmd/berth/cli"
+	"github.com/berth-dev/berth/cmd/berth/service"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
@@ -34,10 +35,21 @@ func (s *syncBuffer) String() string {
 
 // A line a container writes through Docker's syslog driver is searchable
 // by app and text within seconds, with its instance, and `logs -f` follows
-// new lines live.
+// new lines live: through each host's relay, and through the server's
+// central intake when hosts run no relay.
 func TestLogsFromContainersAreSearchable(t *testing.T) {
 	image := testimage.EnsureT(t)
-	d := startDev(t, 2, true)
+	t.Run("host relays", func(t *testing.T) {
+		testLogsSearchable(t, startDev(t, 2, true), image)
+	})
+	t.Run("central intake", func(t *testing.T) {
+		testLogsSearchable(t, startDev(t, 2, false, func(c *service.DevConfig) {
+			c.Server.SyslogListen = "127.0.0.1:0"
+		}), image)
+	})
+}
+
+func testLogsSearchable(t *testing.T, d *service.Dev, image string) {
 	berth(t, d, "deploy", "talker", "--image", image, "--replicas", "2", "--wait", "--timeout", "2m")
 
 	line := fmt.Sprintf("needle-%08x", rand.Uint32())
