@@ -11,15 +11,6 @@ import (
 	"github.com/berth-dev/berth/events"
 )
 
-// heartbeatBucket matches the configuration every Berth process gives
-// the bucket, so whoever creates it first, nobody changes it.
-var heartbeatBucket = jetstream.KeyValueConfig{
-	Bucket:      events.BucketHeartbeats,
-	Description: "Berth host heartbeats, <host>",
-	History:     1,
-	Storage:     jetstream.FileStorage,
-}
-
 // heartbeatLoop writes the host's heartbeat every interval. Failures are
 // logged and the next beat tries again; they never touch containers.
 func (a *Agent) heartbeatLoop(ctx context.Context) {
@@ -30,10 +21,7 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 	for {
 		var err error
 		if kv == nil {
-			kv, err = a.js.CreateOrUpdateKeyValue(ctx, heartbeatBucket)
-			if err != nil {
-				kv, err = nil, fmt.Errorf("open bucket %s: %w", events.BucketHeartbeats, err)
-			}
+			kv, err = events.OpenBucket(ctx, a.js, events.BucketHeartbeats)
 		}
 		if kv != nil {
 			err = a.beat(ctx, kv)

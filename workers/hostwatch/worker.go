@@ -7,10 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/berth-dev/berth/events"
-	"github.com/berth-dev/berth/workers/registration"
 )
 
 // EventStore is what the watcher needs of the event store.
@@ -21,10 +18,7 @@ type EventStore interface {
 }
 
 // KeyValues opens the heartbeat bucket, creating it if missing.
-type KeyValues interface {
-	registration.BucketCreator
-	KeyValue(ctx context.Context, bucket string) (jetstream.KeyValue, error)
-}
+type KeyValues = events.BucketOpener
 
 // hostEvents matches every host event.
 var hostEvents = events.SubjectPrefix + "." + string(events.KindHost) + ".>"
@@ -60,12 +54,9 @@ func New(cfg Config, store EventStore, kvs KeyValues) (*Worker, error) {
 // Run watches until ctx ends (then it returns nil) or the event stream
 // fails.
 func (w *Worker) Run(ctx context.Context) error {
-	if err := registration.EnsureBuckets(ctx, w.kvs); err != nil {
-		return fmt.Errorf("hostwatch: %w", err)
-	}
-	kv, err := w.kvs.KeyValue(ctx, events.BucketHeartbeats)
+	kv, err := events.OpenBucket(ctx, w.kvs, events.BucketHeartbeats)
 	if err != nil {
-		return fmt.Errorf("hostwatch: open %s: %w", events.BucketHeartbeats, err)
+		return fmt.Errorf("hostwatch: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup

@@ -11,14 +11,13 @@ import (
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natstest"
 	"github.com/berth-dev/berth/workers/hostwatch"
-	"github.com/berth-dev/berth/workers/registration"
 )
 
 func setup(t *testing.T) (*events.Store, jetstream.JetStream) {
 	t.Helper()
 	st := natstest.StoreOn(t, natstest.Connect(t, natstest.Start(t)), "test")
 	js := st.JetStream()
-	if err := registration.EnsureBuckets(context.Background(), js); err != nil {
+	if err := events.EnsureBuckets(context.Background(), js, 1); err != nil {
 		t.Fatal(err)
 	}
 	return st, js

@@ -30,7 +30,7 @@ type Worker struct {
 	cfg  Config
 	src  clusterview.Source
 	exec Executor
-	js   BucketCreator
+	js   Buckets
 	view *clusterview.Follower
 	now  func() time.Time
 	kick chan struct{}
@@ -48,7 +48,7 @@ type Worker struct {
 
 // New returns a worker reading events from src, deciding through exec and
 // writing buckets it creates through js.
-func New(cfg Config, src clusterview.Source, exec Executor, js BucketCreator) (*Worker, error) {
+func New(cfg Config, src clusterview.Source, exec Executor, js Buckets) (*Worker, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("registration config: %w", err)
@@ -68,15 +68,15 @@ func New(cfg Config, src clusterview.Source, exec Executor, js BucketCreator) (*
 	}, nil
 }
 
-// Run creates the buckets if missing, replays the event stream, reconciles
+// Run opens the buckets (creating missing ones), replays the event stream, reconciles
 // the buckets against it and then keeps them current until ctx ends (then
 // it returns nil) or the stream fails.
 func (w *Worker) Run(ctx context.Context) error {
 	var err error
-	if w.endpoints, err = ensure(ctx, w.js, events.BucketEndpoints); err != nil {
+	if w.endpoints, err = events.OpenBucket(ctx, w.js, events.BucketEndpoints); err != nil {
 		return err
 	}
-	if w.routes, err = ensure(ctx, w.js, events.BucketRoutes); err != nil {
+	if w.routes, err = events.OpenBucket(ctx, w.js, events.BucketRoutes); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)

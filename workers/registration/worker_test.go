@@ -72,7 +72,7 @@ func (c *cluster) worker(t *testing.T) {
 
 func (c *cluster) bucket(t *testing.T, name string) jetstream.KeyValue {
 	t.Helper()
-	if err := registration.EnsureBuckets(context.Background(), c.js); err != nil {
+	if err := events.EnsureBuckets(context.Background(), c.js, 1); err != nil {
 		t.Fatal(err)
 	}
 	kv, err := c.js.KeyValue(context.Background(), name)

@@ -28,24 +28,13 @@ type ClaimKV interface {
 	WatchAll(ctx context.Context, opts ...jetstream.WatchOpt) (jetstream.KeyWatcher, error)
 }
 
-// Buckets opens the berth_ports bucket, creating it if missing.
+// Buckets opens the berth_ports bucket, creating it if missing;
 // jetstream.JetStream is one.
-type Buckets interface {
-	CreateOrUpdateKeyValue(ctx context.Context, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error)
-}
+type Buckets = events.BucketOpener
 
-// OpenClaims creates the berth_ports bucket if missing and returns it.
+// OpenClaims opens the berth_ports bucket, creating it if missing.
 func OpenClaims(ctx context.Context, b Buckets) (jetstream.KeyValue, error) {
-	kv, err := b.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      events.BucketPorts,
-		Description: "Berth host port claims, <host>.<port> = instance",
-		History:     1,
-		Storage:     jetstream.FileStorage,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("ensure bucket %s: %w", events.BucketPorts, err)
-	}
-	return kv, nil
+	return events.OpenBucket(ctx, b, events.BucketPorts)
 }
 
 // ClaimKey is the claim key of a host port.

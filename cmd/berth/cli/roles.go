@@ -18,7 +18,7 @@ func serverFlags(cmd *cobra.Command, c *service.ServerConfig) {
 	f.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address")
 	f.StringVar(&c.DataDir, "data-dir", ".berth", "where the embedded NATS server keeps its data")
 	f.BoolVar(&c.SyncAlways, "sync-always", false, "fsync every event before acknowledging it (embedded NATS)")
-	f.IntVar(&c.StreamReplicas, "stream-replicas", 1, "replicas of the event stream on a NATS cluster")
+	f.IntVar(&c.StreamReplicas, "stream-replicas", 1, "replicas of the event and log streams and the KV buckets on a NATS cluster")
 	f.StringVar(&c.DatabaseURL, "database-url", os.Getenv("BERTH_DATABASE_URL"), "PostgreSQL URL ($BERTH_DATABASE_URL)")
 	f.StringVar(&c.GatewayListen, "gateway-listen", ":8080", "gateway listen address (empty disables the gateway)")
 	f.StringVar(&c.GatewayDomain, "domain", "localhost", "apps are reached at APP.<domain>")

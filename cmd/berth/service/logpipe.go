@@ -37,7 +37,7 @@ func (s *Server) startLogpipe(ctx context.Context, cfg ServerConfig, mux *http.S
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if _, err := buffer.EnsureStream(ctx, js, buffer.StreamConfig{}); err != nil {
+	if _, err := buffer.EnsureStream(ctx, js, buffer.StreamConfig{Replicas: cfg.StreamReplicas}); err != nil {
 		return fmt.Errorf("log buffer: %w", err)
 	}
 	if cfg.SyslogListen != "" {

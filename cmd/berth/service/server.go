@@ -35,7 +35,8 @@ type ServerConfig struct {
 	// SyncAlways fsyncs every JetStream write before acknowledging it
 	// (embedded server only; on a cluster set sync_interval: always).
 	SyncAlways bool
-	// StreamReplicas is the event stream's replication factor.
+	// StreamReplicas is the replication factor of the event and log
+	// streams and of the KV buckets.
 	StreamReplicas int
 	DatabaseURL    string
 
@@ -197,7 +198,7 @@ func (s *Server) startRoles(ctx context.Context, cfg ServerConfig, mux *http.Ser
 	if err := s.startProjections(ctx, cfg, mux); err != nil {
 		return err
 	}
-	if err := s.startWorkers(ctx); err != nil {
+	if err := s.startWorkers(ctx, cfg); err != nil {
 		return err
 	}
 	if err := s.startGateway(ctx, cfg); err != nil {

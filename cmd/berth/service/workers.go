@@ -6,6 +6,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/autoscaler"
 	"github.com/berth-dev/berth/workers/health"
 	"github.com/berth-dev/berth/workers/hostwatch"
@@ -15,12 +16,12 @@ import (
 
 // startWorkers runs the workers that react to events. Each can run in
 // several servers at once: decisions go through the command handler.
-func (s *Server) startWorkers(ctx context.Context) error {
+func (s *Server) startWorkers(ctx context.Context, cfg ServerConfig) error {
 	js, err := jetstream.New(s.NC)
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
-	if err := registration.EnsureBuckets(ctx, js); err != nil {
+	if err := events.EnsureBuckets(ctx, js, cfg.StreamReplicas); err != nil {
 		return fmt.Errorf("create KV buckets: %w", err)
 	}
 	hw, err := health.New(health.Config{}, s.Store, s.Handler)
