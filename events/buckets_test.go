@@ -14,11 +14,7 @@ import (
 
 func bucketJS(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, natstest.Start(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return natstest.JetStream(t, natstest.Start(t))
 }
 
 // Processes that start before any server (agents, a second scheduler)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/cmd/berth/e2etest"
 	"github.com/berth-dev/berth/projections/pgtest"
 )
 
@@ -62,16 +63,6 @@ func (s *server) start() {
 	}
 }
 
-// build compiles berth into dir.
-func build(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "berth")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func (s *server) kill9() {
 	_ = s.cmd.Process.Signal(syscall.SIGKILL)
 	_ = s.cmd.Wait()
@@ -96,7 +87,7 @@ func post(api, path, key string, body any) (int, error) {
 // key and still apply at most once.
 func TestKill9WhileAppending(t *testing.T) {
 	dir := t.TempDir()
-	bin := build(t, dir)
+	bin := e2etest.Build(t)
 	api := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	s := &server{t: t, bin: bin, api: api, args: []string{"server",
 		"--api-listen", api[len("http://"):], "--nats-listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)),

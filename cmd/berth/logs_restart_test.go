@@ -12,20 +12,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/berth-dev/berth/agent/testimage"
 	"github.com/berth-dev/berth/cmd/berth/cli"
+	"github.com/berth-dev/berth/cmd/berth/e2etest"
 	"github.com/berth-dev/berth/logpipe/buffer"
 	"github.com/berth-dev/berth/projections/pgtest"
 )
@@ -37,7 +33,7 @@ import (
 func TestLogpipeRestartsLoseNoLine(t *testing.T) {
 	image := testimage.EnsureT(t)
 	dir := t.TempDir()
-	bin := build(t, dir)
+	bin := e2etest.Build(t)
 	api := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	natsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	s := &server{t: t, bin: bin, api: api, args: []string{"server",
@@ -55,7 +51,7 @@ func TestLogpipeRestartsLoseNoLine(t *testing.T) {
 	host := fmt.Sprintf("lr%04x", rand.IntN(1<<16))
 	agent := exec.Command(bin, "agent", "--nats-url", "nats://"+natsAddr, "--host-id", host,
 		"--addr", "127.0.0.6", "--log-relay", "127.0.0.6:0", "--ports", "39000-39999")
-	var agentLog syncBuffer
+	var agentLog e2etest.SyncBuffer
 	agent.Stdout, agent.Stderr = &agentLog, &agentLog
 	if err := agent.Start(); err != nil {
 		t.Fatal(err)
@@ -63,7 +59,7 @@ func TestLogpipeRestartsLoseNoLine(t *testing.T) {
 	t.Cleanup(func() {
 		_ = agent.Process.Signal(syscall.SIGTERM)
 		_, _ = agent.Process.Wait()
-		removeContainers(t, host)
+		e2etest.RemoveContainers(t, host)
 		if t.Failed() {
 			t.Logf("agent log:\n%s", agentLog.String())
 		}
@@ -81,7 +77,7 @@ func TestLogpipeRestartsLoseNoLine(t *testing.T) {
 
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		before := len(searchTicks(t, api))
-		waitFor(t, 60*time.Second, "new lines searchable before the "+sig.String(), func() bool {
+		e2etest.Eventually(t, 60*time.Second, "new lines searchable before the "+sig.String(), func() bool {
 			return len(searchTicks(t, api)) > before+50
 		})
 		_ = s.cmd.Process.Signal(sig)
@@ -92,7 +88,7 @@ func TestLogpipeRestartsLoseNoLine(t *testing.T) {
 	// Some more lines after the last restart, then the app stops ticking
 	// and says how many it wrote.
 	after := len(searchTicks(t, api))
-	waitFor(t, 60*time.Second, "new lines searchable after the restarts", func() bool {
+	e2etest.Eventually(t, 60*time.Second, "new lines searchable after the restarts", func() bool {
 		return len(searchTicks(t, api)) > after+50
 	})
 	resp, err := http.Get(ticks)
@@ -113,7 +109,7 @@ func TestLogpipeRestartsLoseNoLine(t *testing.T) {
 			t.Logf("in the JetStream buffer: %s", bufferedTicks(t, "nats://"+natsAddr, missing))
 		}
 	}()
-	waitFor(t, 60*time.Second, "every written line searchable", func() bool {
+	e2etest.Eventually(t, 60*time.Second, "every written line searchable", func() bool {
 		got := searchTicks(t, api)
 		missing = missing[:0]
 		for n := 1; n <= written; n++ {
@@ -228,53 +224,4 @@ func run(t *testing.T, api string, args ...string) string {
 		t.Fatalf("berth %s: exit %d: %s", strings.Join(args, " "), code, out.String())
 	}
 	return out.String()
-}
-
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// removeContainers removes what the test's host ran: a host that is gone
-// for good leaves no containers holding ports.
-func removeContainers(t *testing.T, host string) {
-	docker, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Errorf("docker client: %v", err)
-		return
-	}
-	defer docker.Close()
-	ctx := context.Background()
-	list, err := docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", "berth.host="+host))})
-	if err != nil {
-		t.Errorf("list containers: %v", err)
-		return
-	}
-	for _, c := range list {
-		_ = docker.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

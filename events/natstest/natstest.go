@@ -64,3 +64,14 @@ func StoreOn(t testing.TB, nc *nats.Conn, source string) *events.Store {
 	}
 	return st
 }
+
+// JetStream connects to srv with opts, as Connect does, and returns the
+// JetStream API on that connection.
+func JetStream(t testing.TB, srv *natsserver.Server, opts ...nats.Option) jetstream.JetStream {
+	t.Helper()
+	js, err := jetstream.New(Connect(t, srv, opts...))
+	if err != nil {
+		t.Fatalf("natstest: jetstream: %v", err)
+	}
+	return js
+}

@@ -73,10 +73,7 @@ func endpoints(tab *routing.Table, app string) int {
 
 func TestSourceFollowsBuckets(t *testing.T) {
 	srv := natstest.Start(t)
-	js, err := jetstream.New(natstest.Connect(t, srv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.JetStream(t, srv)
 	table := run(t, js)
 
 	// Buckets created after the source starts: it waits for them, and the
@@ -119,10 +116,7 @@ func TestSourceFollowsBuckets(t *testing.T) {
 
 func TestSourceStartsFromExistingValues(t *testing.T) {
 	srv := natstest.Start(t)
-	js, err := jetstream.New(natstest.Connect(t, srv))
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := natstest.JetStream(t, srv)
 	eps, err := js.CreateKeyValue(t.Context(), jetstream.KeyValueConfig{Bucket: events.BucketEndpoints, History: 5})
 	if err != nil {
 		t.Fatal(err)

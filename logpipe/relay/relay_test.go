@@ -23,11 +23,7 @@ import (
 
 func connect(t *testing.T, srv *natsserver.Server) jetstream.JetStream {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, srv, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return natstest.JetStream(t, srv, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 }
 
 // start runs a relay for host "h7" that knows instance web-0a1b2c.

@@ -9,13 +9,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
 
 	"github.com/berth-dev/berth/cmd/berth/cli"
+	"github.com/berth-dev/berth/cmd/berth/e2etest"
 	"github.com/berth-dev/berth/cmd/berth/service"
 )
 
@@ -48,33 +44,12 @@ func startDev(t testing.TB, hosts int, syslog bool, opts ...func(*service.DevCon
 	t.Cleanup(func() {
 		cancel()
 		d.Close()
-		// Agents leave containers running when they stop (a restarted
-		// agent adopts them); a test's hosts are gone for good, so are
-		// their containers, lest they hold ports other tests need.
-		removeContainers(t, cfg.HostPrefix)
+		e2etest.RemoveContainers(t, cfg.HostPrefix)
 	})
 	return d
 }
 
-func removeContainers(t testing.TB, hostPrefix string) {
-	docker, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Errorf("docker client: %v", err)
-		return
-	}
-	defer docker.Close()
-	ctx := context.Background()
-	list, err := docker.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", "berth.host"))})
-	if err != nil {
-		t.Errorf("list containers: %v", err)
-		return
-	}
-	for _, c := range list {
-		if strings.HasPrefix(c.Labels["berth.host"], hostPrefix) {
-			_ = docker.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		}
-	}
-}
+var eventually = e2etest.Eventually
 
 // berth runs the CLI against d and returns stdout; a non-zero exit fails.
 func berth(t testing.TB, d *service.Dev, args ...string) string {
@@ -126,18 +101,6 @@ func healthy(insts []instance) []instance {
 		}
 	}
 	return h
-}
-
-// eventually polls cond until it holds or the deadline passes.
-func eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
 }
 
 // viaGateway GETs path on app through the gateway.

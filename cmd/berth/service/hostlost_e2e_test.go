@@ -2,23 +2,20 @@ package service_test
 
 import (
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/berth-dev/berth/agent/testimage"
+	"github.com/berth-dev/berth/cmd/berth/e2etest"
 )
 
 // An agent killed with kill -9 stops heartbeating: its host is declared
 // lost and its instances are replaced on the other hosts.
 func TestAgentKill9HostLostInstancesMoved(t *testing.T) {
 	image := testimage.EnsureT(t)
-	bin := filepath.Join(t.TempDir(), "berth")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/berth-dev/berth/cmd/berth").CombinedOutput(); err != nil {
-		t.Fatalf("build berth: %v\n%s", err, out)
-	}
+	bin := e2etest.Build(t)
 	d := startDev(t, 2, false)
 	outside := strings.TrimSuffix(d.Hosts[0][:strings.Index(d.Hosts[0], "@")], "1") + "x"
 	agent := exec.Command(bin, "agent", "--nats-url", d.NATSURL, "--host-id", outside, "--addr", "127.0.0.4",
@@ -31,7 +28,7 @@ func TestAgentKill9HostLostInstancesMoved(t *testing.T) {
 	t.Cleanup(func() {
 		_ = agent.Process.Kill()
 		_, _ = agent.Process.Wait()
-		removeContainers(t, outside)
+		e2etest.RemoveContainers(t, outside)
 	})
 	eventually(t, 30*time.Second, "the outside host registered", func() bool {
 		return strings.Contains(berth(t, d, "hosts"), outside)

@@ -1,37 +1,18 @@
 package service_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/berth-dev/berth/agent/testimage"
 	"github.com/berth-dev/berth/cmd/berth/cli"
+	"github.com/berth-dev/berth/cmd/berth/e2etest"
 	"github.com/berth-dev/berth/cmd/berth/service"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // A line a container writes through Docker's syslog driver is searchable
 // by app and text within seconds, with its instance, and `logs -f` follows
@@ -81,7 +62,7 @@ func testLogsSearchable(t *testing.T, d *service.Dev, image string) {
 	// Follow: a line written after `logs -f` started shows up in its output.
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	var follow syncBuffer
+	var follow e2etest.SyncBuffer
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
