@@ -22,3 +22,20 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseZoneOffset parses the same frame from a Docker daemon
+// whose zone is not UTC: go-syslog reads it, not the fast path.
+func BenchmarkParseZoneOffset(b *testing.B) {
+	now := time.Now()
+	zone := time.FixedZone("", 3600)
+	frame := bench.AppendLine(nil, now.In(zone).Format(bench.TimeLayout), "benchhost", bench.InstanceID(1), 125001)
+	p := NewParser(time.UTC)
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		r := p.Parse(frame, now)
+		if r.Malformed {
+			b.Fatal("malformed")
+		}
+	}
+}
