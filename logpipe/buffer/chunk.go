@@ -69,6 +69,9 @@ var chunkers = sync.Pool{New: func() any { return new(chunker) }}
 const maxPooledBytes = 4 << 20
 
 func (c *chunker) release() {
+	clear(c.chunks) // drop the record IDs for the garbage collector
+	clear(c.heads)
+	clear(c.subjects)
 	if cap(c.buf) <= maxPooledBytes {
 		chunkers.Put(c)
 	}
