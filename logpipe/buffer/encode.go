@@ -42,10 +42,50 @@ func appendField(b []byte, key, s string) []byte {
 	return appendString(append(b, key...), s)
 }
 
+// appendTime appends t as encoding/json does (RFC 3339 with nanoseconds,
+// trailing zeros of the fraction dropped), formatting the common UTC case by
+// hand: time.AppendFormat interprets its layout on every call.
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
+	if t.Location() != time.UTC {
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"')
+	}
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	b = append2(append2(b, year/100), year%100)
+	b = append2(append(b, '-'), int(month))
+	b = append2(append(b, '-'), day)
+	b = append2(append(b, 'T'), hour)
+	b = append2(append(b, ':'), minute)
+	b = append2(append(b, ':'), sec)
+	if ns := uint32(t.Nanosecond()); ns != 0 {
+		var d [10]byte
+		d[0] = '.'
+		for i := 8; i > 0; i -= 2 {
+			q := ns / 100
+			r := (ns - q*100) * 2
+			d[i], d[i+1] = pairs[r], pairs[r+1]
+			ns = q
+		}
+		d[1] = byte('0' + ns)
+		n := len(d)
+		for d[n-1] == '0' {
+			n--
+		}
+		b = append(b, d[:n]...)
+	}
+	return append(b, 'Z', '"')
+}
+
+// pairs holds "00" to "99", two bytes each.
+const pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// append2 appends 0 <= n < 100 as two digits.
+func append2(b []byte, n int) []byte {
+	return append(b, pairs[2*n], pairs[2*n+1])
 }
 
 const hexDigits = "0123456789abcdef"
@@ -56,6 +96,18 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip eight plain bytes at a time: most log text needs no escape.
+		for i+8 <= len(s) {
+			w := s[i : i+8]
+			if !plain8(uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56) {
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -103,4 +155,15 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// plain8 reports whether none of the 8 bytes in w (little-endian) needs
+// escaping: each is printable ASCII other than '"' and '\\'. It tests them
+// at once: (x - ones) &^ x has a byte's high bit set where x's byte is zero,
+// (w - 0x20 ones) &^ w where w's byte is below 0x20, and w itself where it
+// is 0x80 or above.
+func plain8(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, bs := w^(ones*'"'), w^(ones*'\\')
+	return ((w-ones*0x20)&^w|(q-ones)&^q|(bs-ones)&^bs|w)&highs == 0
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/berth-dev/berth/logpipe/record"
 )
@@ -45,4 +46,42 @@ func BenchmarkAppendRecord(b *testing.B) {
 	for b.Loop() {
 		buf, _ = appendRecord(buf[:0], &r)
 	}
+}
+
+// appendRecord writes byte for byte what encoding/json writes, and that
+// decodes back to the record, for any text and any time it accepts.
+func FuzzAppendRecord(f *testing.F) {
+	f.Add("web", "web-3f2a1c", "seq=000125001 GET /api/v1/items?page=7 ua=\"Mozilla/5.0 (X11; Linux)\"", "", int64(1795464231876582000), 0, false)
+	f.Add("", "", "quote \" back \\ tab \t nl \n ctl \x01\x1f\x7f", "<30>1 raw", int64(0), 3600, true)
+	f.Add("日本", "x\xffy", "invalid \xff\xfe utf8, é, \u2028\u2029 <html>&", "\x00", int64(-6000000000000000001), -19800, false)
+	f.Add("a", "b", "12345678abcdefgh\"2345678", "", int64(1700000000000000000), 0, false)
+	f.Fuzz(func(t *testing.T, app, inst, msg, raw string, unixNano int64, offset int, malformed bool) {
+		at := time.Unix(0, unixNano).UTC()
+		if offset != 0 {
+			at = at.In(time.FixedZone("z", offset%(18*60)*60)) // RFC 3339 offsets are whole minutes
+		}
+		r := record.Record{ID: "id-" + inst, Time: at, App: app, Instance: inst, Host: app + inst,
+			Stream: record.StreamStdout, Severity: record.SeverityInfo, Message: msg, Raw: raw, Malformed: malformed}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		wantErr := enc.Encode(&r)
+		got, err := appendRecord(nil, &r)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("appendRecord error %v, encoding/json error %v", err, wantErr)
+		}
+		if err != nil {
+			return
+		}
+		if string(got)+"\n" != want.String() {
+			t.Fatalf("\n got %s\nwant %s", got, want.String())
+		}
+		var back record.Record
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatalf("decode %s: %v", got, err)
+		}
+		if utf8.ValidString(msg) != (back.Message == msg) || !back.Time.Equal(r.Time) || back.Malformed != r.Malformed {
+			t.Fatalf("round trip changed %+v into %+v", r, back)
+		}
+	})
 }

@@ -51,8 +51,10 @@ func (p *Publisher) Publish(ctx context.Context, recs []record.Record) error {
 			recs[i].ID = record.NewID()
 		}
 	}
-	chunks, err := chunkRecords(recs, maxChunkBytes, maxChunkRecords)
+	c := chunkers.Get().(*chunker)
+	chunks, err := c.chunk(recs, maxChunkBytes, maxChunkRecords)
 	if err != nil {
+		c.release()
 		return err
 	}
 	futures := make([]jetstream.PubAckFuture, 0, len(chunks))
@@ -74,5 +76,9 @@ func (p *Publisher) Publish(ctx context.Context, recs []record.Record) error {
 			return fmt.Errorf("wait for log acknowledgements: %w", ctx.Err())
 		}
 	}
+	// Every message is acknowledged, so nothing refers to the chunks' data
+	// any more; after an error a late retry of the client might, so the
+	// chunker is then left to the garbage collector.
+	c.release()
 	return nil
 }

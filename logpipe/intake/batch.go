@@ -19,12 +19,12 @@ func (s *Server) batchLoop(out chan<- batch) {
 	defer close(out)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	var b batch
+	b := batch{recs: s.newRecs()}
 	flush := func() {
 		timer.Stop()
 		if len(b.recs) > 0 {
 			out <- b
-			b = batch{recs: make([]record.Record, 0, s.cfg.BatchSize)}
+			b = batch{recs: s.newRecs()}
 		}
 	}
 	add := func(r record.Record) {
@@ -45,6 +45,18 @@ func (s *Server) batchLoop(out chan<- batch) {
 			}
 			add(r)
 			continue
+		}
+		// Take what is queued without select's cost per record; wait on
+		// the queue and the timer together only when it is empty.
+		select {
+		case r, ok := <-s.queue:
+			if !ok {
+				flush()
+				return
+			}
+			add(r)
+			continue
+		default:
 		}
 		select {
 		case r, ok := <-s.queue:
@@ -69,6 +81,27 @@ func (s *Server) flushLoop(ctx context.Context, in <-chan batch) {
 	for b := range in {
 		s.publish(ctx, b.recs)
 		s.release(b.size)
+		s.reuseRecs(b.recs)
+	}
+}
+
+// newRecs returns an empty batch slice, reusing a published one if any:
+// a batch's records are the bulk of intake's allocation.
+func (s *Server) newRecs() []record.Record {
+	select {
+	case recs := <-s.spare:
+		return recs
+	default:
+		return make([]record.Record, 0, s.cfg.BatchSize)
+	}
+}
+
+// reuseRecs keeps recs, which the sink is done with, for a later batch.
+func (s *Server) reuseRecs(recs []record.Record) {
+	clear(recs) // drop the strings for the garbage collector
+	select {
+	case s.spare <- recs[:0]:
+	default:
 	}
 }
 

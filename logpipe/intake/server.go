@@ -32,6 +32,7 @@ type Server struct {
 	udp   net.PacketConn
 	sem   *semaphore.Weighted
 	queue chan record.Record
+	spare chan []record.Record // published batches' slices, for reuse
 	stats counters
 
 	running atomic.Bool
@@ -54,6 +55,7 @@ func Listen(cfg Config, sink Sink) (*Server, error) {
 		cfg: cfg, sink: sink, log: cfg.Logger,
 		sem:   semaphore.NewWeighted(cfg.MaxQueueBytes),
 		queue: make(chan record.Record, max(4*cfg.BatchSize, 4096)),
+		spare: make(chan []record.Record, cfg.Flushers+1),
 		conns: make(map[net.Conn]struct{}),
 	}
 	if !cfg.DisableTCP {

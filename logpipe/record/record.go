@@ -4,8 +4,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 )
 
 // Streams a record can come from. Syslog carries no stream, so intake
@@ -31,12 +29,6 @@ type Record struct {
 	// Raw is the received frame, kept only when parsing failed.
 	Raw       string `json:"raw,omitempty"`
 	Malformed bool   `json:"malformed,omitempty"`
-}
-
-// NewID returns a new record ID: a UUIDv7, so IDs sort in the order intake
-// assigned them and break ties between lines with the same timestamp.
-func NewID() string {
-	return uuid.Must(uuid.NewV7()).String()
 }
 
 // Size estimates the memory a record holds, for bounding queues.

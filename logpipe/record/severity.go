@@ -43,6 +43,11 @@ var severityAliases = map[string]string{
 // NormalizeSeverity maps a severity code, keyword or common alias, in any
 // case, to its keyword; ok is false when s is not recognised.
 func NormalizeSeverity(s string) (name string, ok bool) {
+	for _, n := range severityNames {
+		if s == n {
+			return n, true // the usual case: intake already named it
+		}
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	for _, n := range severityNames {
 		if s == n {
