@@ -19,11 +19,7 @@ import (
 
 func newJS(t *testing.T, srv *natsserver.Server) jetstream.JetStream {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, srv, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return js
+	return natstest.JetStream(t, srv, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 }
 
 func setup(t *testing.T) (jetstream.JetStream, jetstream.Stream) {

@@ -18,9 +18,6 @@ type Parser struct {
 	m   syslog.Machine
 	loc *time.Location
 	ids *record.IDs
-	// fast reads Docker's plain RFC 5424 frames (see fast5424.go); nil
-	// sends every frame to go-syslog.
-	fast *fast5424
 	// The last tag and what it split into: a connection carries one
 	// container's lines, so the tag repeats.
 	tag, app, instance string
@@ -33,9 +30,8 @@ func NewParser(loc *time.Location) *Parser {
 		loc = time.Local
 	}
 	return &Parser{
-		loc:  loc,
-		ids:  record.NewIDs(),
-		fast: &fast5424{},
+		loc: loc,
+		ids: record.NewIDs(),
 		m: auto.NewMachine(
 			auto.WithRFC5424Options(rfc5424.WithBestEffort()),
 			auto.WithRFC3164Options(rfc3164.WithBestEffort(), rfc3164.WithRFC3339(),
@@ -58,13 +54,6 @@ type header struct {
 func (p *Parser) Parse(frame []byte, received time.Time) record.Record {
 	frame = trimEnd(frame)
 	r := record.Record{ID: p.ids.Next(received), Time: received.Round(0), Stream: record.StreamStdout}
-	if p.fast != nil {
-		if h, ok := p.fast.parse(frame); ok {
-			p.fill(&r, h, received)
-			return r
-		}
-	}
-
 	msg, err := p.m.Parse(frame)
 	if err != nil {
 		if h, ok := salvage5424(string(frame)); ok {

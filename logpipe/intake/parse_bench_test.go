@@ -24,7 +24,7 @@ func BenchmarkParse(b *testing.B) {
 }
 
 // BenchmarkParseZoneOffset parses the same frame from a Docker daemon
-// whose zone is not UTC: go-syslog reads it, not the fast path.
+// whose zone is not UTC.
 func BenchmarkParseZoneOffset(b *testing.B) {
 	now := time.Now()
 	zone := time.FixedZone("", 3600)
