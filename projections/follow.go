@@ -78,15 +78,22 @@ func collect(b jetstream.MessageBatch) ([]jetstream.Msg, error) {
 
 // fetchFailed logs a failed fetch and, when the consumer is gone
 // (deleted by hand, or by a rebuild elsewhere that has yet to recreate
-// it), creates it again from the checkpoint.
+// it) or is a push consumer again, makes it anew from the checkpoint.
 func (r *Runner) fetchFailed(ctx context.Context, name string, failures int, err error) {
-	if failures == 1 || failures%20 == 0 {
-		r.log.Debug("projection fetch failed", "projector", name, "failures", failures, "err", err)
+	switch {
+	case failures == 1:
+		r.log.Debug("projection fetch failed", "projector", name, "err", err)
+	case failures%20 == 0:
+		r.log.Warn("projection fetch keeps failing", "projector", name, "failures", failures, "err", err)
 	}
 	if failures < 3 {
 		return
 	}
-	if _, ierr := consumerInfo(ctx, r.js, name); !errors.Is(ierr, jetstream.ErrConsumerNotFound) {
+	info, ierr := consumerInfo(ctx, r.js, name)
+	switch {
+	case errors.Is(ierr, jetstream.ErrConsumerNotFound):
+	case ierr == nil && info.Config.DeliverSubject != "":
+	default:
 		return
 	}
 	at, cerr := checkpointOf(ctx, r.db, name)
