@@ -42,10 +42,16 @@ func (r *Runner) ensureConsumer(ctx context.Context, name string, checkpoint uin
 	want := consumerConfig(name, r.cfg.AckWait, r.cfg.BatchSize, checkpoint)
 	info, err := consumerInfo(ctx, r.js, name)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		if _, err := r.js.CreateConsumer(ctx, events.StreamName, want); err != nil {
-			return fmt.Errorf("create consumer %s: %w", name, err)
+		_, cerr := r.js.CreateConsumer(ctx, events.StreamName, want)
+		switch {
+		case cerr == nil:
+			return nil
+		case !errors.Is(cerr, jetstream.ErrConsumerExists):
+			return fmt.Errorf("create consumer %s: %w", name, cerr)
 		}
-		return nil
+		// Another server created it a moment ago, from its own reading
+		// of the checkpoint: take it as found.
+		info, err = consumerInfo(ctx, r.js, name)
 	}
 	if err != nil {
 		return err
