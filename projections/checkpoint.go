@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -23,8 +21,8 @@ type delivery struct {
 // two sequences, so none is skipped by mistake.
 type gapChecker func(ctx context.Context, after, seq uint64) error
 
-// checkpoints applies each event's statements and the projector's
-// checkpoint in one transaction, which is what makes redelivery harmless.
+// checkpoints applies events' statements and the projector's checkpoint
+// in one transaction, which is what makes redelivery harmless.
 type checkpoints struct {
 	db     *pgxpool.Pool
 	gapped gapChecker
@@ -36,49 +34,48 @@ const (
 	codeGap            = "BE002"
 )
 
-// once runs stmts for d unless the projector already applied d, moving
-// its checkpoint to d.seq in the same transaction; it reports whether
-// they ran. projection_advance goes first in one pipelined batch, which
-// Postgres runs as one implicit transaction: if it raises, nothing of
-// the batch stays. It locks the checkpoint row, so two deliveries of one
-// event (a redelivery racing a slow first attempt, or two servers)
-// serialise and the second is turned away.
-func (c checkpoints) once(ctx context.Context, d delivery, stmts []statement) (bool, error) {
-	var gapOK *int64
-	for {
-		b := &pgx.Batch{}
-		b.Queue(`SELECT projection_advance($1, $2, $3)`, d.projector, int64(d.seq), gapOK)
-		for _, s := range stmts {
-			b.Queue(s.sql, s.args...)
-		}
-		err := c.db.SendBatch(ctx, b).Close()
-		var pgErr *pgconn.PgError
-		switch {
-		case err == nil:
-			return true, nil
-		case errors.As(err, &pgErr) && pgErr.Code == codeAlreadyApplied:
-			return false, nil
-		case errors.As(err, &pgErr) && pgErr.Code == codeGap && c.gapped != nil:
-			at, perr := strconv.ParseInt(pgErr.Detail, 10, 64)
-			if perr != nil {
-				return false, fmt.Errorf("gap detail %q: %w", pgErr.Detail, perr)
-			}
-			if gapOK != nil && *gapOK == at {
-				return false, fmt.Errorf("%s: %w", d.projector, err) // can't happen: the function accepted at
-			}
-			if err := c.gapped(ctx, uint64(at), d.seq); err != nil {
-				return false, fmt.Errorf("%s at %d got event %d: %w", d.projector, at, d.seq, err)
-			}
-			gapOK = &at // nothing lies between: try again, allowing it
-		default:
-			return false, fmt.Errorf("%s event %d: %w", d.projector, d.seq, err)
-		}
-	}
+// item is one event of a batch with the statements that apply it.
+type item struct {
+	d     delivery
+	stmts []statement
+	// gapOK is the checkpoint after which the stream confirmed that
+	// nothing lies before d (events that aged out).
+	gapOK *int64
+	// skip says why the event is recorded as skipped (stmts then holds
+	// the record); poison tells a refused event from an undecodable one.
+	skip   string
+	poison bool
+	// applied is set once its transaction committed (not set for an
+	// event turned away as applied before).
+	applied bool
 }
 
-// skip records d as skipped for reason and advances the checkpoint past it.
-func (c checkpoints) skip(ctx context.Context, d delivery, reason string) (bool, error) {
-	return c.once(ctx, d, []statement{skipped(d, reason)})
+// tx runs items in one pipelined batch, which Postgres runs as one
+// implicit transaction: for each, projection_advance, then its
+// statements. projection_advance locks the projector's checkpoint row
+// first thing, so two servers' batches for one projector serialise (and
+// each projector writes only its own tables and row: no lock cycles). If
+// anything raises, nothing of the batch stays; tx then says which item
+// failed (-1 when no statement did, e.g. at commit).
+func (c checkpoints) tx(ctx context.Context, projector string, items []item) (int, error) {
+	b := &pgx.Batch{}
+	var owner []int // the item each queued statement belongs to
+	for i, it := range items {
+		b.Queue(`SELECT projection_advance($1, $2, $3)`, projector, int64(it.d.seq), it.gapOK)
+		owner = append(owner, i)
+		for _, s := range it.stmts {
+			b.Queue(s.sql, s.args...)
+			owner = append(owner, i)
+		}
+	}
+	br := c.db.SendBatch(ctx, b)
+	for _, i := range owner {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return i, err
+		}
+	}
+	return -1, br.Close()
 }
 
 func skipped(d delivery, reason string) statement {

@@ -13,14 +13,15 @@ type Config struct {
 	// DatabaseURL is the Postgres DSN holding the read models (schema from
 	// package migrations, applied beforehand).
 	DatabaseURL string
-	// NATS manages the consumers. Each projector dials its own connection
-	// with the same options, because Watermill's subscriber drains its
-	// connection when it closes.
+	// NATS carries the consumers' fetches and acks, and manages them.
 	NATS *nats.Conn
 	// AckWait is how long JetStream waits for a projector to settle an
 	// event before redelivering it; also what a restart after a crash may
-	// wait for the event that was in flight. Default 10s.
+	// wait for the events that were in flight. Default 10s.
 	AckWait time.Duration
+	// BatchSize is the most events a projector applies in one
+	// transaction. Default 256.
+	BatchSize int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -28,6 +29,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.AckWait == 0 {
 		c.AckWait = 10 * time.Second
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 256
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -47,6 +51,9 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("ack wait must not be negative"))
 	} else if c.AckWait > 0 && c.AckWait < 500*time.Millisecond {
 		errs = append(errs, errors.New("ack wait must be at least 500ms"))
+	}
+	if c.BatchSize < 0 {
+		errs = append(errs, errors.New("batch size must not be negative"))
 	}
 	return errors.Join(errs...)
 }

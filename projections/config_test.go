@@ -18,6 +18,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ok", Config{DatabaseURL: "postgres://x", NATS: nc}, nil},
 		{"everything missing", Config{AckWait: -time.Second}, []string{"database url is required", "nats connection is required", "ack wait must not be negative"}},
 		{"ack wait too short", Config{DatabaseURL: "postgres://x", NATS: nc, AckWait: time.Millisecond}, []string{"at least 500ms"}},
+		{"negative batch", Config{DatabaseURL: "postgres://x", NATS: nc, BatchSize: -1}, []string{"batch size must not be negative"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.cfg.Validate()
@@ -33,11 +34,10 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestBackoffDelay(t *testing.T) {
-	d := backoffDelay{max: time.Second}
-	for delivered, want := range map[uint64]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 50: time.Second} {
-		if got := d.WaitTime(delivered); got != want {
-			t.Errorf("WaitTime(%d) = %v, want %v", delivered, got, want)
+func TestBackoff(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 50: time.Second} {
+		if got := backoff(100*time.Millisecond, n, time.Second); got != want {
+			t.Errorf("backoff(100ms, %d, 1s) = %v, want %v", n, got, want)
 		}
 	}
 }

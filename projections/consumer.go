@@ -11,23 +11,23 @@ import (
 	"github.com/berth-dev/berth/events"
 )
 
-// consumerConfig is the durable push consumer behind one projector:
-// explicit acks, one event in flight (so delivery stays in stream order),
-// never given up on (poison events are skipped by us, with a record).
-// startAfter is where a new consumer begins: the projector's checkpoint.
-func consumerConfig(name string, ackWait time.Duration, startAfter uint64) jetstream.ConsumerConfig {
+// consumerConfig is the durable pull consumer behind one projector:
+// explicit acks, never given up on (poison events are skipped by us, with
+// a record). Several batches may be in flight (this process's and another
+// server's); projection_advance keeps them in order. startAfter is where
+// a new consumer begins: the projector's checkpoint.
+func consumerConfig(name string, ackWait time.Duration, batch int, startAfter uint64) jetstream.ConsumerConfig {
 	cfg := jetstream.ConsumerConfig{
-		Durable:        name,
-		Description:    "Berth projection " + name + " (checkpoint kept in Postgres)",
-		DeliverSubject: DeliverSubjectPrefix + name,
-		DeliverGroup:   name,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        ackWait,
-		MaxDeliver:     -1,
-		MaxAckPending:  1,
-		FilterSubject:  events.AllSubjects,
-		ReplayPolicy:   jetstream.ReplayInstantPolicy,
+		Durable:       name,
+		Description:   "Berth projection " + name + " (checkpoint kept in Postgres)",
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ackWait,
+		MaxDeliver:    -1,
+		// Room for two servers' batches plus a few held back by a gap.
+		MaxAckPending: 4 * batch,
+		FilterSubject: events.AllSubjects,
+		ReplayPolicy:  jetstream.ReplayInstantPolicy,
 	}
 	if startAfter > 0 {
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
@@ -38,34 +38,55 @@ func consumerConfig(name string, ackWait time.Duration, startAfter uint64) jetst
 
 // ensureConsumer creates the projector's consumer, or brings an existing
 // one's settings up to date while keeping its position.
-func ensureConsumer(ctx context.Context, js jetstream.JetStream, name string, ackWait time.Duration, checkpoint uint64) error {
-	want := consumerConfig(name, ackWait, checkpoint)
-	info, err := consumerInfo(ctx, js, name)
+func (r *Runner) ensureConsumer(ctx context.Context, name string, checkpoint uint64) error {
+	want := consumerConfig(name, r.cfg.AckWait, r.cfg.BatchSize, checkpoint)
+	info, err := consumerInfo(ctx, r.js, name)
 	if errors.Is(err, jetstream.ErrConsumerNotFound) {
-		if _, err := js.CreatePushConsumer(ctx, events.StreamName, want); err != nil {
-			return fmt.Errorf("create consumer %s: %w", name, err)
+		_, cerr := r.js.CreateConsumer(ctx, events.StreamName, want)
+		switch {
+		case cerr == nil:
+			return nil
+		case !errors.Is(cerr, jetstream.ErrConsumerExists):
+			return fmt.Errorf("create consumer %s: %w", name, cerr)
 		}
-		return nil
+		// Another server created it a moment ago, from its own reading
+		// of the checkpoint: take it as found.
+		info, err = consumerInfo(ctx, r.js, name)
 	}
 	if err != nil {
 		return err
 	}
-	if info.NumAckPending > 0 && !info.PushBound || info.AckFloor.Stream > checkpoint {
-		// A process that stopped or crashed took an unacked event with it
-		// (JetStream would hold everything back until AckWait expires), or
-		// a Postgres crash lost commits that were already acked. The
+	switch {
+	case info.Config.DeliverSubject != "":
+		// The push consumer of releases that delivered one event at a time
+		// through Watermill: a consumer can't change kind, so it is
+		// replaced, from the checkpoint.
+		r.log.Info("projection consumer replaced by a pull consumer", "projector", name, "from", checkpoint+1)
+		return resetConsumer(ctx, r.js, want)
+	case info.NumAckPending > 0 && info.NumWaiting == 0, info.AckFloor.Stream > checkpoint:
+		// A process that stopped or crashed took unacked events with it
+		// (later ones would hit the gap until AckWait expires), or a
+		// Postgres crash lost commits that were already acked. The
 		// checkpoint is the real position, so start over from there.
-		return resetConsumer(ctx, js, name, ackWait, checkpoint)
+		return resetConsumer(ctx, r.js, want)
 	}
 	want.DeliverPolicy, want.OptStartSeq, want.OptStartTime = info.Config.DeliverPolicy, info.Config.OptStartSeq, info.Config.OptStartTime
-	if _, err := js.UpdatePushConsumer(ctx, events.StreamName, want); err != nil {
+	if _, err := r.js.UpdateConsumer(ctx, events.StreamName, want); err != nil {
 		return fmt.Errorf("update consumer %s: %w", name, err)
 	}
 	return nil
 }
 
+// consumerInfo reads a consumer of either kind: push ones are what
+// ensureConsumer replaces.
 func consumerInfo(ctx context.Context, js jetstream.JetStream, name string) (*jetstream.ConsumerInfo, error) {
-	c, err := js.PushConsumer(ctx, events.StreamName, name)
+	c, err := js.Consumer(ctx, events.StreamName, name)
+	if errors.Is(err, jetstream.ErrNotPullConsumer) {
+		var pc jetstream.PushConsumer
+		if pc, err = js.PushConsumer(ctx, events.StreamName, name); err == nil {
+			return pc.CachedInfo(), nil
+		}
+	}
 	if err != nil {
 		if errors.Is(err, jetstream.ErrConsumerNotFound) {
 			return nil, err
@@ -85,15 +106,15 @@ func ackFloor(ctx context.Context, js jetstream.JetStream, name string) (uint64,
 	return info.AckFloor.Stream, nil
 }
 
-// resetConsumer deletes the projector's consumer and creates it anew to
-// deliver from the event after checkpoint. Subscriptions bound to it keep
-// receiving: the new consumer pushes to the same subject and group.
-func resetConsumer(ctx context.Context, js jetstream.JetStream, name string, ackWait time.Duration, checkpoint uint64) error {
-	if err := deleteConsumer(ctx, js, name); err != nil {
+// resetConsumer deletes the projector's consumer and creates it anew
+// with cfg. Pull requests name the consumer, so fetches carry on; what
+// was in flight from the old one comes again from the new one.
+func resetConsumer(ctx context.Context, js jetstream.JetStream, cfg jetstream.ConsumerConfig) error {
+	if err := deleteConsumer(ctx, js, cfg.Durable); err != nil {
 		return err
 	}
-	if _, err := js.CreatePushConsumer(ctx, events.StreamName, consumerConfig(name, ackWait, checkpoint)); err != nil {
-		return fmt.Errorf("recreate consumer %s at %d: %w", name, checkpoint+1, err)
+	if _, err := js.CreateConsumer(ctx, events.StreamName, cfg); err != nil {
+		return fmt.Errorf("recreate consumer %s at %d: %w", cfg.Durable, cfg.OptStartSeq, err)
 	}
 	return nil
 }
@@ -122,7 +143,8 @@ func streamHead(ctx context.Context, js jetstream.JetStream) (uint64, error) {
 
 // gapCheck confirms with the stream that no event lies between after and
 // seq (they may have aged out of it); otherwise the projector would skip
-// one, so it fails with errGap and the event is redelivered instead.
+// one, so it fails with errGap and the event waits or the consumer is
+// reset instead.
 func gapCheck(js jetstream.JetStream) gapChecker {
 	return func(ctx context.Context, after, seq uint64) error {
 		s, err := js.Stream(ctx, events.StreamName)

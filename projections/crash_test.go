@@ -42,6 +42,7 @@ func TestCrashesApplyEveryEventExactlyOnce(t *testing.T) {
 		runCtx, crash := context.WithCancel(ctx)
 		crashAfter := int64(1 + rng.IntN(150))
 		r.crashOnStop = rng.IntN(2) == 0
+		r.cfg.BatchSize = 1 + rng.IntN(64) // crashes land inside batches of any size
 		var commits atomic.Int64
 		r.afterCommit = func(string, uint64) error {
 			n := commits.Add(1)

@@ -22,7 +22,7 @@ type projector struct {
 	fold   func(r events.Recorded) ([]statement, error)
 }
 
-// all lists every projector; Run starts one handler each.
+// all lists every projector; Run starts a follow loop for each.
 func all() []projector {
 	return []projector{apps, instances, hosts, endpoints, history}
 }

@@ -13,9 +13,10 @@ import (
 // checkpoints and skip records in one transaction, then runs to the end of
 // the stream. A later Run carries on live from there.
 //
-// Servers running projections meanwhile are fine: their subscriptions
-// join the recreated consumers' delivery group, and an event one of them
-// had in flight before the wipe fails the gap check instead of applying.
+// Servers running projections meanwhile are fine: their fetches name the
+// consumer, so they go on with the recreated one, and a batch one of
+// them had in flight before the wipe fails the gap check instead of
+// applying.
 func (r *Runner) Rebuild(ctx context.Context) error {
 	if !r.running.TryLock() {
 		return fmt.Errorf("rebuild: projections are running in this process")

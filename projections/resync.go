@@ -16,9 +16,10 @@ import (
 // is the position; the consumer is only how events get here. Resetting a
 // consumer to checkpoint+1 is therefore always safe (projection_advance
 // turns away what was applied and refuses gaps) and costs redeliveries.
-// It happens when an event arrives past a gap (handle), when the ack
-// floor is ahead of the checkpoint at start (ensureConsumer), and when
-// reconcile finds it so while no event arrives.
+// It happens when a batch arrives past a gap that the ack floor says
+// will not fill (gap), when the ack floor is ahead of the checkpoint at
+// start (ensureConsumer), and when reconcile finds it so while no event
+// arrives.
 
 // resync restarts the projector's consumer after its checkpoint.
 func (r *Runner) resync(ctx context.Context, name string) error {
@@ -28,7 +29,7 @@ func (r *Runner) resync(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := resetConsumer(ctx, r.js, name, r.cfg.AckWait, at); err != nil {
+	if err := resetConsumer(ctx, r.js, consumerConfig(name, r.cfg.AckWait, r.cfg.BatchSize, at)); err != nil {
 		return err
 	}
 	r.resets.Add(1)

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -19,14 +18,14 @@ type Runner struct {
 	db         *pgxpool.Pool
 	js         jetstream.JetStream
 	log        *slog.Logger
-	wmLog      watermill.LoggerAdapter
 	cp         checkpoints
 	projectors []projector
 	// running admits one Run, RunToEnd or Rebuild at a time.
 	running sync.Mutex
 
-	// afterCommit, set by tests, runs after an event's transaction
-	// committed and before it is acknowledged; an error fails the delivery.
+	// afterCommit, set by tests, runs for each event of a batch after its
+	// transaction committed and before the batch is acknowledged; an
+	// error hands the batch back for redelivery.
 	afterCommit func(projector string, seq uint64) error
 	// crashOnStop, set by tests, stops without settling acks, as a
 	// killed process would.
@@ -67,13 +66,10 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 	}
 	log := cfg.Logger.With("component", "projections")
 	return &Runner{
-		cfg: cfg,
-		db:  db,
-		js:  js,
-		log: log,
-		// Watermill's info lines (handler started, subscriber closed) are
-		// lifecycle noise at our level; its errors stay errors.
-		wmLog:      watermill.NewSlogLoggerWithLevelMapping(log, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug}),
+		cfg:        cfg,
+		db:         db,
+		js:         js,
+		log:        log,
 		cp:         checkpoints{db: db, gapped: gapCheck(js)},
 		projectors: projectors,
 	}, nil
