@@ -18,6 +18,9 @@ func TestDenyListAndMetrics(t *testing.T) {
 	c := startCluster(t)
 	g := startGateway(t, c.kvSource(t), gateway.Config{})
 	c.putEndpoint(t, startBackend(t, "127.0.0.2", "web", nil).endpoint("web"))
+	// Endpoints and routes arrive through separate watches: wait for the
+	// endpoint, so the allowed request below is not racing it.
+	eventually(t, 10*time.Second, "endpoint routed", func() bool { return g.get(t, "web.localhost", "/").status == http.StatusOK })
 	c.putRoute(t, routing.Route{App: "web", Deny: []string{"127.0.0.9/32", "10.0.0.0/8"}})
 	eventually(t, 10*time.Second, "deny list applied", func() bool { return deniedFrom(t, g, "127.0.0.9") })
 
