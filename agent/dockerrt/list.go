@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
@@ -20,6 +21,7 @@ type Container struct {
 	HostIP                  string // published address of the first TCP port, if any
 	HostPort, ContainerPort int
 	Labels                  map[string]string
+	Created                 time.Time
 }
 
 // State is the part of a container's inspect result the agent acts on.
@@ -56,6 +58,7 @@ func fromSummary(s container.Summary) Container {
 		State:    string(s.State),
 		Running:  s.State == container.StateRunning,
 		Labels:   s.Labels,
+		Created:  time.Unix(s.Created, 0),
 	}
 	if len(s.Names) > 0 {
 		c.Name = strings.TrimPrefix(s.Names[0], "/")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -26,72 +27,86 @@ import (
 	"github.com/berth-dev/berth/projections/pgtest"
 )
 
-// An app logs a line every 10 ms through its host's relay while the
-// server, which runs logpipe's indexer and here the embedded NATS server
-// too, is stopped and restarted twice, once with SIGTERM and once with
-// kill -9: afterwards every line the app wrote is searchable, none lost.
-func TestLogpipeRestartsLoseNoLine(t *testing.T) {
+// logRig is a `berth server` process and one `berth agent` process with
+// its log relay, running app "ticker", which logs "tick N" every 10 ms.
+type logRig struct {
+	t                       *testing.T
+	bin, api, natsURL, host string
+	relay                   string // the relay's fixed address: containers keep logging there
+	server                  *server
+	agent                   *exec.Cmd
+	agentLog                e2etest.SyncBuffer
+	ticks                   string // /ticks/stop of the instance
+}
+
+func newLogRig(t *testing.T) *logRig {
 	image := testimage.EnsureT(t)
 	dir := t.TempDir()
-	bin := e2etest.Build(t)
-	api := fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
+	r := &logRig{t: t, bin: e2etest.Build(t), host: fmt.Sprintf("lr%04x", rand.IntN(1<<16))}
+	r.api = fmt.Sprintf("http://127.0.0.1:%d", freePort(t))
 	natsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	s := &server{t: t, bin: bin, api: api, args: []string{"server",
-		"--api-listen", api[len("http://"):], "--nats-listen", natsAddr,
+	r.natsURL = "nats://" + natsAddr
+	r.relay = fmt.Sprintf("127.0.0.6:%d", freePortOn(t, "127.0.0.6"))
+	r.server = &server{t: t, bin: r.bin, api: r.api, args: []string{"server",
+		"--api-listen", r.api[len("http://"):], "--nats-listen", natsAddr,
 		"--data-dir", filepath.Join(dir, "data"), "--database-url", pgtest.NewDB(t),
 		"--gateway-listen", ""}}
-	s.start()
-	defer func() {
-		if s.cmd.ProcessState == nil {
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			_ = s.cmd.Wait()
-		}
-	}()
-
-	host := fmt.Sprintf("lr%04x", rand.IntN(1<<16))
-	agent := exec.Command(bin, "agent", "--nats-url", "nats://"+natsAddr, "--host-id", host,
-		"--addr", "127.0.0.6", "--log-relay", "127.0.0.6:0", "--ports", "39000-39999")
-	var agentLog e2etest.SyncBuffer
-	agent.Stdout, agent.Stderr = &agentLog, &agentLog
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
+	r.server.start()
 	t.Cleanup(func() {
-		_ = agent.Process.Signal(syscall.SIGTERM)
-		_, _ = agent.Process.Wait()
-		e2etest.RemoveContainers(t, host)
+		if r.server.cmd.ProcessState == nil {
+			_ = r.server.cmd.Process.Signal(syscall.SIGTERM)
+			_ = r.server.cmd.Wait()
+		}
+	})
+	r.startAgent()
+	t.Cleanup(func() {
+		if r.agent.ProcessState == nil {
+			_ = r.agent.Process.Signal(syscall.SIGTERM)
+			_, _ = r.agent.Process.Wait()
+		}
+		e2etest.RemoveContainers(t, r.host)
 		if t.Failed() {
-			t.Logf("agent log:\n%s", agentLog.String())
+			t.Logf("agent log:\n%s", r.agentLog.String())
 		}
 	})
 
-	run(t, api, "deploy", "ticker", "--image", image, "--env", "TESTAPP_LOG_EVERY=10ms", "--wait", "--timeout", "2m")
+	run(t, r.api, "deploy", "ticker", "--image", image, "--env", "TESTAPP_LOG_EVERY=10ms", "--wait", "--timeout", "2m")
 	var ps []struct {
 		HostAddr string `json:"host_addr"`
 		HostPort int    `json:"host_port"`
 	}
-	if err := json.Unmarshal([]byte(run(t, api, "ps", "ticker", "-o", "json")), &ps); err != nil || len(ps) != 1 {
+	if err := json.Unmarshal([]byte(run(t, r.api, "ps", "ticker", "-o", "json")), &ps); err != nil || len(ps) != 1 {
 		t.Fatalf("ps: %v %+v", err, ps)
 	}
-	ticks := fmt.Sprintf("http://%s:%d/ticks/stop", ps[0].HostAddr, ps[0].HostPort)
+	r.ticks = fmt.Sprintf("http://%s:%d/ticks/stop", ps[0].HostAddr, ps[0].HostPort)
+	return r
+}
 
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
-		before := len(searchTicks(t, api))
-		e2etest.Eventually(t, 60*time.Second, "new lines searchable before the "+sig.String(), func() bool {
-			return len(searchTicks(t, api)) > before+50
-		})
-		_ = s.cmd.Process.Signal(sig)
-		_ = s.cmd.Wait()
-		time.Sleep(time.Second) // the app goes on logging while logpipe is away
-		s.start()
+func (r *logRig) startAgent() {
+	r.t.Helper()
+	r.agent = exec.Command(r.bin, "agent", "--nats-url", r.natsURL, "--host-id", r.host,
+		"--addr", "127.0.0.6", "--log-relay", r.relay, "--ports", "39000-39999")
+	r.agent.Stdout, r.agent.Stderr = &r.agentLog, &r.agentLog
+	if err := r.agent.Start(); err != nil {
+		r.t.Fatal(err)
 	}
-	// Some more lines after the last restart, then the app stops ticking
-	// and says how many it wrote.
-	after := len(searchTicks(t, api))
-	e2etest.Eventually(t, 60*time.Second, "new lines searchable after the restarts", func() bool {
-		return len(searchTicks(t, api)) > after+50
+}
+
+// waitNewLines waits until 50 more ticks are searchable.
+func (r *logRig) waitNewLines(when string) {
+	r.t.Helper()
+	before := len(searchTicks(r.t, r.api))
+	e2etest.Eventually(r.t, 60*time.Second, "new lines searchable "+when, func() bool {
+		return len(searchTicks(r.t, r.api)) > before+50
 	})
-	resp, err := http.Get(ticks)
+}
+
+// checkEveryLine stops the ticking and waits until every line the app
+// says it wrote is searchable.
+func (r *logRig) checkEveryLine() {
+	t := r.t
+	t.Helper()
+	resp, err := http.Get(r.ticks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,29 +116,74 @@ func TestLogpipeRestartsLoseNoLine(t *testing.T) {
 	if _, err := fmt.Sscan(string(body), &written); err != nil || written == 0 {
 		t.Fatalf("/ticks/stop answered %q: %v", body, err)
 	}
-
 	var missing []int
 	defer func() {
 		if len(missing) > 0 {
 			t.Logf("%d of %d lines missing from search: %s", len(missing), written, ranges(missing))
-			t.Logf("in the JetStream buffer: %s", bufferedTicks(t, "nats://"+natsAddr, missing))
+			t.Logf("in the JetStream buffer: %s", bufferedTicks(t, r.natsURL, missing))
 		}
 	}()
+	var got map[int]int
 	e2etest.Eventually(t, 60*time.Second, "every written line searchable", func() bool {
-		got := searchTicks(t, api)
+		got = searchTicks(t, r.api)
 		missing = missing[:0]
 		for n := 1; n <= written; n++ {
-			if !got[n] {
+			if got[n] == 0 {
 				missing = append(missing, n)
 			}
 		}
 		return len(missing) == 0
 	})
-	t.Logf("all %d lines the app wrote are searchable after a SIGTERM and a kill -9 restart", written)
+	var twice []int
+	for n := 1; n <= written; n++ {
+		if got[n] > 1 {
+			twice = append(twice, n)
+		}
+	}
+	if len(twice) > 0 {
+		t.Errorf("lines stored more than once: %s", ranges(twice))
+	}
+	t.Logf("all %d lines the app wrote are searchable, each once", written)
 }
 
-// searchTicks returns which "tick N" lines of app ticker are searchable.
-func searchTicks(t *testing.T, api string) map[int]bool {
+// The server, which runs logpipe's indexer and here the embedded NATS
+// server too, is stopped and restarted twice while the app logs, once
+// with SIGTERM and once with kill -9: every line the app wrote is
+// searchable afterwards.
+func TestLogpipeRestartsLoseNoLine(t *testing.T) {
+	r := newLogRig(t)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
+		r.waitNewLines("before the " + sig.String())
+		_ = r.server.cmd.Process.Signal(sig)
+		_ = r.server.cmd.Wait()
+		time.Sleep(time.Second) // the app goes on logging while logpipe is away
+		r.server.start()
+	}
+	r.waitNewLines("after the restarts")
+	r.checkEveryLine()
+}
+
+// The agent, and with it the host's log relay, is killed with kill -9
+// while the app logs and comes back a second later: Docker's syslog
+// driver drops what it writes meanwhile, and the restarted relay
+// recovers those lines from Docker's own log cache, so every line the
+// app wrote is searchable afterwards.
+func TestAgentKill9LosesNoLine(t *testing.T) {
+	r := newLogRig(t)
+	r.waitNewLines("before the kill")
+	_ = r.agent.Process.Signal(syscall.SIGKILL)
+	_, _ = r.agent.Process.Wait()
+	time.Sleep(time.Second) // the app goes on logging while no relay listens
+	r.startAgent()
+	r.waitNewLines("after the restart")
+	r.checkEveryLine()
+	if !strings.Contains(r.agentLog.String(), "recovered from Docker") {
+		t.Errorf("the restarted relay recovered no line from Docker's cache; agent log:\n%s", r.agentLog.String())
+	}
+}
+
+// searchTicks returns how often each "tick N" line of app ticker is found.
+func searchTicks(t *testing.T, api string) map[int]int {
 	t.Helper()
 	resp, err := http.Get(api + "/v1/apps/ticker/logs?" + url.Values{"q": {"tick"}, "limit": {"10000"}}.Encode())
 	if err != nil {
@@ -144,11 +204,11 @@ func searchTicks(t *testing.T, api string) map[int]bool {
 	if len(out.Records) == 10000 {
 		t.Fatal("search hit its limit: the test would miss lines; log fewer")
 	}
-	got := map[int]bool{}
+	got := map[int]int{}
 	for _, r := range out.Records {
 		var n int
 		if _, err := fmt.Sscanf(strings.TrimSpace(r.Message), "tick %d", &n); err == nil {
-			got[n] = true
+			got[n]++
 		}
 	}
 	return got
@@ -196,6 +256,17 @@ func bufferedTicks(t *testing.T, natsURL string, ticks []int) string {
 			info.Delivered.Stream, info.AckFloor.Stream, info.NumPending, info.NumAckPending, info.NumRedelivered))
 	}
 	return strings.Join(found, "; ")
+}
+
+// freePortOn returns a port free on ip at the moment.
+func freePortOn(t *testing.T, ip string) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // ranges writes sorted numbers compactly: 1-3, 7, 9-12.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -35,7 +36,10 @@ type Config struct {
 	Host string
 	// Intake tunes the receiver; its addresses are taken from Addr.
 	Intake intake.Config
-	Logger *slog.Logger
+	// Backfill, when set, is read once at start for the lines containers
+	// wrote while no relay listened (see backfill.go).
+	Backfill Source
+	Logger   *slog.Logger
 }
 
 // Validate reports every problem at once.
@@ -52,7 +56,12 @@ func (c Config) Validate() error {
 
 // Relay receives syslog on one host and publishes to BERTH_LOGS.
 type Relay struct {
-	in *intake.Server
+	in      *intake.Server
+	js      jetstream.JetStream
+	sink    enrich.Publisher
+	src     Source
+	log     *slog.Logger
+	started time.Time // when it began listening
 }
 
 // Listen binds the relay's sockets; nothing is read until Run. The log
@@ -74,12 +83,20 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	if ic.Logger == nil {
 		ic.Logger = cfg.Logger
 	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	dir := hostDirectory{host: cfg.Host, instances: instances}
-	in, err := intake.Listen(ic, enrich.New(dir).Wrap(pub))
+	sink := enrich.New(dir).Wrap(pub)
+	// Docker can connect and write as soon as the socket is bound: lines
+	// from then on are the intake's, earlier ones the backfill's.
+	started := time.Now()
+	in, err := intake.Listen(ic, sink)
 	if err != nil {
 		return nil, fmt.Errorf("log relay: %w", err)
 	}
-	return &Relay{in: in}, nil
+	return &Relay{in: in, js: js, sink: sink, src: cfg.Backfill, log: log, started: started}, nil
 }
 
 // Addr is the bound TCP address: where this host's containers log.
@@ -88,8 +105,24 @@ func (r *Relay) Addr() net.Addr { return r.in.TCPAddr() }
 // Stats returns the receiver's counters.
 func (r *Relay) Stats() intake.Stats { return r.in.Stats() }
 
-// Run serves until ctx ends, then drains what it holds to the bus.
-func (r *Relay) Run(ctx context.Context) error { return r.in.Run(ctx) }
+// Run serves until ctx ends, then drains what it holds to the bus. With a
+// Backfill source it first recovers, alongside, what containers wrote
+// while no relay listened.
+func (r *Relay) Run(ctx context.Context) error {
+	if r.src == nil {
+		return r.in.Run(ctx)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := r.backfill(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("log backfill gave up", "err", err)
+		}
+	}()
+	err := r.in.Run(ctx)
+	<-done
+	return err
+}
 
 // hostDirectory knows every record it sees comes from this host; the app
 // comes from the agent, or failing that from the instance id.

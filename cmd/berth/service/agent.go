@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/docker/docker/client"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -92,11 +94,15 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 		return nil, "", fmt.Errorf("connect NATS %s: %w", c.NATSURL, err)
 	}
 	var rl *relay.Relay
+	var cli *client.Client
 	ok := false
 	defer func() {
 		if !ok {
 			if rl != nil {
 				rl.Close()
+			}
+			if cli != nil {
+				_ = cli.Close()
 			}
 			nc.Close()
 		}
@@ -105,11 +111,25 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	if err != nil {
 		return nil, "", fmt.Errorf("jetstream: %w", err)
 	}
+	store, err := attachWithRetry(ctx, js, "berth/agent/"+c.HostID)
+	if err != nil {
+		return nil, "", err
+	}
+	cli, err = dockerrt.NewClient()
+	if err != nil {
+		return nil, "", fmt.Errorf("docker client: %w", err)
+	}
+	cli.NegotiateAPIVersion(ctx) // before any concurrent use: the client races on its first calls
+	rt, err := dockerrt.New(cli, slog.Default().With("host", c.HostID))
+	if err != nil {
+		return nil, "", fmt.Errorf("docker runtime: %w", err)
+	}
 	// The relay listens before the agent starts containers that log to it;
 	// it asks the agent which app an instance belongs to.
 	var a *agent.Agent
 	if c.LogRelay != "" {
-		rl, err = relay.Listen(relay.Config{Addr: c.LogRelay, Host: c.HostID, Logger: slog.Default().With("host", c.HostID)},
+		rl, err = relay.Listen(relay.Config{Addr: c.LogRelay, Host: c.HostID, Logger: slog.Default().With("host", c.HostID),
+			Backfill: relaySource{rt: rt, host: c.HostID}},
 			js, relay.AppsFunc(func(id string) (string, bool) { return a.AppOf(id) }))
 		if err != nil {
 			return nil, "", err
@@ -118,23 +138,8 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 			cfg.SyslogAddr = "tcp://" + rl.Addr().String()
 		}
 	}
-	store, err := attachWithRetry(ctx, js, "berth/agent/"+c.HostID)
-	if err != nil {
-		return nil, "", err
-	}
-	cli, err := dockerrt.NewClient()
-	if err != nil {
-		return nil, "", fmt.Errorf("docker client: %w", err)
-	}
-	cli.NegotiateAPIVersion(ctx) // before any concurrent use: the client races on its first calls
-	rt, err := dockerrt.New(cli, slog.Default().With("host", c.HostID))
-	if err != nil {
-		_ = cli.Close()
-		return nil, "", fmt.Errorf("docker runtime: %w", err)
-	}
 	a, err = agent.New(cfg, store, nc, rt)
 	if err != nil {
-		_ = cli.Close()
 		return nil, "", err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -170,4 +175,29 @@ func attachWithRetry(ctx context.Context, js jetstream.JetStream, source string)
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// relaySource shows the log relay this host's running containers and
+// their logs through the agent's Docker runtime.
+type relaySource struct {
+	rt   *dockerrt.Runtime
+	host string
+}
+
+func (s relaySource) Running(ctx context.Context) ([]relay.Container, error) {
+	list, err := s.rt.List(ctx, s.host)
+	if err != nil {
+		return nil, err
+	}
+	var out []relay.Container
+	for _, c := range list {
+		if c.Running && c.Instance != "" {
+			out = append(out, relay.Container{ID: c.ID, App: c.App, Instance: c.Instance, Created: c.Created})
+		}
+	}
+	return out, nil
+}
+
+func (s relaySource) Logs(ctx context.Context, id string, since, until time.Time) (io.ReadCloser, error) {
+	return s.rt.Logs(ctx, id, since, until)
 }
