@@ -33,59 +33,94 @@ type Source interface {
 // backfillBatch is how many lines go to the bus at once.
 const backfillBatch = 500
 
+// snapshotTimeout bounds how long the intake's publishing waits for the
+// backfill to learn where each container's records on the bus end.
+const snapshotTimeout = 30 * time.Second
+
+// resume is where a container's backfill starts: after this time.
+type resume struct {
+	c     Container
+	after time.Time
+}
+
 // backfill publishes, for every running container, the lines it wrote
 // after its last record on the bus and before this relay listened: what
 // Docker's syslog driver dropped while no relay listened (the agent was
 // restarting) and what a killed relay held unpublished. Lines written
-// since the relay listens come over syslog.
-func (r *Relay) backfill(ctx context.Context) error {
-	stream, err := r.waitStream(ctx)
+// since the relay listens come over syslog; their publishing waits, via
+// release, until the last records are known, lest the new lines be taken
+// for the last ones.
+func (r *Relay) backfill(ctx context.Context, release func()) error {
+	sctx, cancel := context.WithTimeout(ctx, snapshotTimeout)
+	points, err := r.resumePoints(sctx)
+	cancel()
+	release()
 	if err != nil {
 		return err
+	}
+	total := 0
+	for _, p := range points {
+		n, err := r.backfillContainer(ctx, p)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			r.log.Warn("log backfill failed", "instance", p.c.Instance, "err", err)
+			continue
+		}
+		total += n
+	}
+	if total > 0 {
+		r.log.Info("logs written while no relay listened recovered from Docker", "lines", total, "containers", len(points))
+	}
+	return nil
+}
+
+// resumePoints finds, for each running container, the time of its last
+// record on the bus.
+func (r *Relay) resumePoints(ctx context.Context) ([]resume, error) {
+	stream, err := r.waitStream(ctx)
+	if err != nil {
+		return nil, err
 	}
 	var conts []Container
 	if err := r.retry(ctx, "list containers", func() (err error) {
 		conts, err = r.src.Running(ctx)
 		return err
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	maxAge := stream.CachedInfo().Config.MaxAge
-	total := 0
+	var points []resume
 	for _, c := range conts {
-		n, err := r.backfillContainer(ctx, stream, c, maxAge)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			r.log.Warn("log backfill failed", "instance", c.Instance, "err", err)
-			continue
+		var (
+			after time.Time
+			found bool
+		)
+		if err := r.retry(ctx, "find the last log record of "+c.Instance, func() (err error) {
+			after, found, err = lastRecordTime(ctx, stream, c)
+			return err
+		}); err != nil {
+			return nil, err
 		}
-		total += n
+		if !found {
+			// Nothing on the bus: everything since the container was made,
+			// unless older lines would have left the buffer anyway.
+			after = c.Created.Add(-time.Microsecond)
+			if maxAge > 0 && r.started.Add(-maxAge).After(after) {
+				after = r.started.Add(-maxAge)
+			}
+		}
+		if after.Before(r.started) {
+			points = append(points, resume{c: c, after: after})
+		}
 	}
-	if total > 0 {
-		r.log.Info("logs written while no relay listened recovered from Docker", "lines", total, "containers", len(conts))
-	}
-	return nil
+	return points, nil
 }
 
-// backfillContainer publishes c's lines in (last on the bus, listen time).
-func (r *Relay) backfillContainer(ctx context.Context, stream jetstream.Stream, c Container, maxAge time.Duration) (int, error) {
-	after, found, err := lastRecordTime(ctx, stream, c)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		// Nothing on the bus: everything since the container was made,
-		// unless older lines would have left the buffer anyway.
-		after = c.Created.Add(-time.Microsecond)
-		if maxAge > 0 && r.started.Add(-maxAge).After(after) {
-			after = r.started.Add(-maxAge)
-		}
-	}
-	if !after.Before(r.started) {
-		return 0, nil
-	}
+// backfillContainer publishes p's container's lines in (p.after, listen time).
+func (r *Relay) backfillContainer(ctx context.Context, p resume) (int, error) {
+	c, after := p.c, p.after
 	rc, err := r.src.Logs(ctx, c.ID, after, r.started)
 	if err != nil {
 		return 0, err

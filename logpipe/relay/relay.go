@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -13,6 +14,7 @@ import (
 	"github.com/berth-dev/berth/logpipe/buffer"
 	"github.com/berth-dev/berth/logpipe/enrich"
 	"github.com/berth-dev/berth/logpipe/intake"
+	"github.com/berth-dev/berth/logpipe/record"
 )
 
 // Instances tells which app an instance on this host belongs to; the
@@ -58,7 +60,8 @@ func (c Config) Validate() error {
 type Relay struct {
 	in      *intake.Server
 	js      jetstream.JetStream
-	sink    enrich.Publisher
+	sink    enrich.Publisher // ungated, for the backfill
+	gate    *gatedSink
 	src     Source
 	log     *slog.Logger
 	started time.Time // when it began listening
@@ -89,15 +92,38 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	}
 	dir := hostDirectory{host: cfg.Host, instances: instances}
 	sink := enrich.New(dir).Wrap(pub)
+	gate := &gatedSink{open: make(chan struct{}), next: sink}
+	if cfg.Backfill == nil {
+		close(gate.open)
+	}
 	// Docker can connect and write as soon as the socket is bound: lines
 	// from then on are the intake's, earlier ones the backfill's.
 	started := time.Now()
-	in, err := intake.Listen(ic, sink)
+	in, err := intake.Listen(ic, gate)
 	if err != nil {
 		return nil, fmt.Errorf("log relay: %w", err)
 	}
-	return &Relay{in: in, js: js, sink: sink, src: cfg.Backfill, log: log, started: started}, nil
+	return &Relay{in: in, js: js, sink: sink, gate: gate, src: cfg.Backfill, log: log, started: started}, nil
 }
+
+// gatedSink holds the intake's batches until open is closed (the intake
+// keeps receiving meanwhile, within its memory bound).
+type gatedSink struct {
+	open     chan struct{}
+	openOnce sync.Once
+	next     enrich.Publisher
+}
+
+func (g *gatedSink) Publish(ctx context.Context, recs []record.Record) error {
+	select {
+	case <-g.open:
+		return g.next.Publish(ctx, recs)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *gatedSink) release() { g.openOnce.Do(func() { close(g.open) }) }
 
 // Addr is the bound TCP address: where this host's containers log.
 func (r *Relay) Addr() net.Addr { return r.in.TCPAddr() }
@@ -115,7 +141,8 @@ func (r *Relay) Run(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := r.backfill(ctx); err != nil && ctx.Err() == nil {
+		defer r.gate.release()
+		if err := r.backfill(ctx, r.gate.release); err != nil && ctx.Err() == nil {
 			r.log.Warn("log backfill gave up", "err", err)
 		}
 	}()
