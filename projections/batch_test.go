@@ -230,28 +230,7 @@ func TestTwoRunnersShareTheConsumers(t *testing.T) {
 	if settled[0].Load() == 0 || settled[1].Load() == 0 {
 		t.Error("one runner did all the work")
 	}
-	if n := h.count(`SELECT count(*) FROM app_events`); n != appEvents {
-		t.Errorf("history has %d rows, want one per app event: %d", n, appEvents)
-	}
-	if n := h.count(`SELECT count(*) FROM projection_skipped`); n != 0 {
-		t.Errorf("%d events were skipped", n)
-	}
-	h.matchCommandSide(evs)
-
-	before := map[string]string{}
-	for _, table := range readModels {
-		before[table] = h.dump(table)
-	}
-	rebuildCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := h.runner().Rebuild(rebuildCtx); err != nil {
-		t.Fatal(err)
-	}
-	for _, table := range readModels {
-		if got := h.dump(table); got != before[table] {
-			t.Errorf("%s from two runners differs from a replay:\n%s\n--- replay ---\n%s", table, before[table], got)
-		}
-	}
+	h.assertMatchesReplay(ctx, appEvents, evs, "from two runners")
 }
 
 // The push consumers of releases that fed Watermill one event at a time

@@ -74,29 +74,7 @@ func TestCrashesApplyEveryEventExactlyOnce(t *testing.T) {
 			t.Errorf("checkpoint of %s = %d, want %d", p.name, at, last)
 		}
 	}
-	if n := h.count(`SELECT count(*) FROM app_events`); n != appEvents {
-		t.Errorf("history has %d rows, want one per app event: %d", n, appEvents)
-	}
-	if n := h.count(`SELECT count(*) FROM projection_skipped`); n != 0 {
-		t.Errorf("%d events were skipped", n)
-	}
-	h.matchCommandSide(evs)
-
-	before := map[string]string{}
-	for _, table := range readModels {
-		before[table] = h.dump(table)
-	}
-	r := h.runner()
-	rebuildCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := r.Rebuild(rebuildCtx); err != nil {
-		t.Fatal(err)
-	}
-	for _, table := range readModels {
-		if got := h.dump(table); got != before[table] {
-			t.Errorf("%s after crashes differs from an uninterrupted replay:\n%s\n--- replay ---\n%s", table, before[table], got)
-		}
-	}
+	h.assertMatchesReplay(ctx, appEvents, evs, "after crashes")
 }
 
 // stopWhenCaughtUp ends a run that got to the end without crashing.

@@ -124,3 +124,32 @@ func (h *harness) count(sql string, args ...any) int {
 
 // readModels are the tables the projectors own.
 var readModels = []string{"apps", "instances", "hosts", "endpoints", "app_events"}
+
+// assertMatchesReplay checks the read models after a run (what) hold each
+// of appEvents app events once, skipped none, agree with the command side,
+// and equal what an uninterrupted replay of the stream builds.
+func (h *harness) assertMatchesReplay(ctx context.Context, appEvents int, evs []events.Event, what string) {
+	t := h.t
+	t.Helper()
+	if n := h.count(`SELECT count(*) FROM app_events`); n != appEvents {
+		t.Errorf("history has %d rows, want one per app event: %d", n, appEvents)
+	}
+	if n := h.count(`SELECT count(*) FROM projection_skipped`); n != 0 {
+		t.Errorf("%d events were skipped", n)
+	}
+	h.matchCommandSide(evs)
+	before := map[string]string{}
+	for _, table := range readModels {
+		before[table] = h.dump(table)
+	}
+	rebuildCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := h.runner().Rebuild(rebuildCtx); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range readModels {
+		if got := h.dump(table); got != before[table] {
+			t.Errorf("%s %s differs from an uninterrupted replay:\n%s\n--- replay ---\n%s", table, what, before[table], got)
+		}
+	}
+}

@@ -118,9 +118,15 @@ func (r *Relay) resumePoints(ctx context.Context) ([]resume, error) {
 	return points, nil
 }
 
-// backfillContainer publishes p's container's lines in (p.after, listen time).
+// boundaryGrace is how long the backfill of a container that sends no
+// new line waits for Docker's pipeline to pass the relay's start.
+const boundaryGrace = 5 * time.Second
+
+// backfillContainer publishes p's container's lines in (p.after, listen
+// time) that did not come over syslog after all.
 func (r *Relay) backfillContainer(ctx context.Context, p resume) (int, error) {
 	c, after := p.c, p.after
+	r.gate.seen.wait(ctx, c.Instance, boundaryGrace)
 	rc, err := r.src.Logs(ctx, c.ID, after, r.started)
 	if err != nil {
 		return 0, err
@@ -133,7 +139,12 @@ func (r *Relay) backfillContainer(ctx context.Context, p resume) (int, error) {
 	}
 	stdout.flush()
 	stderr.flush()
-	recs := lines.recs
+	recs := lines.recs[:0]
+	for _, rec := range lines.recs {
+		if !r.gate.seen.delivered(rec) {
+			recs = append(recs, rec)
+		}
+	}
 	for i := 0; i < len(recs); i += backfillBatch {
 		batch := recs[i:min(i+backfillBatch, len(recs))]
 		if err := r.retry(ctx, "publish backfilled logs", func() error { return r.sink.Publish(ctx, batch) }); err != nil {

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -82,4 +83,32 @@ func FuzzLineCollector(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A line stamped before the relay started but delivered over syslog after
+// it is not recovered from Docker's cache again; the wait for the
+// pipeline ends as soon as a line stamped after the start arrives.
+func TestBoundarySkipsWhatSyslogDelivered(t *testing.T) {
+	started := time.Date(2026, 11, 23, 22, 0, 1, 0, time.UTC)
+	b := newBoundary(started)
+	early := record.Record{Instance: "web-0a1b2c", Message: "tick 7", Time: started.Add(-3 * time.Microsecond).In(time.FixedZone("", 3600))}
+	b.observe([]record.Record{early})
+	fromCache := record.Record{Instance: "web-0a1b2c", Message: "tick 7", Time: started.Add(-3 * time.Microsecond)}
+	if !b.delivered(fromCache) {
+		t.Fatal("a line syslog delivered (in another zone) would be recovered twice")
+	}
+	if b.delivered(record.Record{Instance: "web-0a1b2c", Message: "tick 6", Time: started.Add(-time.Millisecond)}) {
+		t.Fatal("a line syslog never delivered counts as delivered")
+	}
+	done := make(chan struct{})
+	go func() {
+		b.wait(context.Background(), "web-0a1b2c", time.Hour)
+		close(done)
+	}()
+	b.observe([]record.Record{{Instance: "web-0a1b2c", Message: "tick 8", Time: started.Add(time.Millisecond)}})
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("wait did not end when a line stamped after the start arrived")
+	}
 }

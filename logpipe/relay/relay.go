@@ -92,13 +92,15 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	}
 	dir := hostDirectory{host: cfg.Host, instances: instances}
 	sink := enrich.New(dir).Wrap(pub)
-	gate := &gatedSink{open: make(chan struct{}), next: sink}
-	if cfg.Backfill == nil {
-		close(gate.open)
-	}
 	// Docker can connect and write as soon as the socket is bound: lines
 	// from then on are the intake's, earlier ones the backfill's.
 	started := time.Now()
+	gate := &gatedSink{open: make(chan struct{}), next: sink}
+	if cfg.Backfill == nil {
+		close(gate.open)
+	} else {
+		gate.seen = newBoundary(started)
+	}
 	in, err := intake.Listen(ic, gate)
 	if err != nil {
 		return nil, fmt.Errorf("log relay: %w", err)
@@ -107,14 +109,19 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 }
 
 // gatedSink holds the intake's batches until open is closed (the intake
-// keeps receiving meanwhile, within its memory bound).
+// keeps receiving meanwhile, within its memory bound). It also notes, for
+// the backfill, what arrives over syslog from around the restart.
 type gatedSink struct {
 	open     chan struct{}
 	openOnce sync.Once
 	next     enrich.Publisher
+	seen     *boundary
 }
 
 func (g *gatedSink) Publish(ctx context.Context, recs []record.Record) error {
+	if g.seen != nil {
+		g.seen.observe(recs)
+	}
 	select {
 	case <-g.open:
 		return g.next.Publish(ctx, recs)
