@@ -3,6 +3,7 @@ package natstest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -74,4 +75,23 @@ func JetStream(t testing.TB, srv *natsserver.Server, opts ...nats.Option) jetstr
 		t.Fatalf("natstest: jetstream: %v", err)
 	}
 	return js
+}
+
+// Eventually polls cond every 20ms until it holds, failing t once within
+// has passed.
+func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	Poll(t, within, 20*time.Millisecond, what, cond)
+}
+
+// Poll is Eventually checking every every, for conditions costly to check.
+func Poll(t testing.TB, within, every time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, within)
+		}
+		time.Sleep(every)
+	}
 }

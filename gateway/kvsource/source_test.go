@@ -37,13 +37,7 @@ func run(t *testing.T, js jetstream.JetStream) func() *routing.Table {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	natstest.Eventually(t, 10*time.Second, what, cond)
 }
 
 func put(t *testing.T, kv jetstream.KeyValue, key string, v any) {

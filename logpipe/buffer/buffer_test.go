@@ -62,13 +62,7 @@ func publish(t *testing.T, js jetstream.JetStream, recs []record.Record) {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	natstest.Eventually(t, 30*time.Second, what, cond)
 }
 
 // store is an Indexer keeping records by ID and counting deliveries.

@@ -34,13 +34,7 @@ func run(t *testing.T, fn func(ctx context.Context) error) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	natstest.Eventually(t, 30*time.Second, what, cond)
 }
 
 // TestPipelineSurvivesElasticsearchOutage sends Docker-format syslog

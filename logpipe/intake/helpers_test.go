@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/events/natstest"
 	"github.com/berth-dev/berth/logpipe/intake"
 	"github.com/berth-dev/berth/logpipe/record"
 )
@@ -105,13 +106,7 @@ func write(t testing.TB, c net.Conn, s string) {
 // eventually polls cond until it holds or the deadline passes.
 func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	natstest.Eventually(t, 30*time.Second, what, cond)
 }
 
 // The formats Docker's syslog driver writes (via srslog): each message

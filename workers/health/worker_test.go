@@ -152,13 +152,7 @@ func (c *cluster) endpointKey(t *testing.T, key string) (present bool) {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	natstest.Eventually(t, 15*time.Second, what, cond)
 }
 
 // Two health workers probe the same instance: it is registered once when

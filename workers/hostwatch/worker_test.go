@@ -88,13 +88,7 @@ func hostEvents(t *testing.T, st *events.Store, host string) (registered, lost i
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	natstest.Eventually(t, 15*time.Second, what, cond)
 }
 
 // Two watchers, two hosts: the one whose heartbeats stop is lost exactly

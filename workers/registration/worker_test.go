@@ -119,13 +119,7 @@ func deregistrations(recs []events.Recorded) []events.EndpointDeregistered {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	natstest.Eventually(t, 15*time.Second, what, cond)
 }
 
 // With two workers running: a registered endpoint and the app's route

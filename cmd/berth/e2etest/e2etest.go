@@ -16,6 +16,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
+
+	"github.com/berth-dev/berth/events/natstest"
 )
 
 // Build compiles the berth binary into a temporary directory.
@@ -28,16 +30,11 @@ func Build(t testing.TB) string {
 	return bin
 }
 
-// Eventually polls cond until it holds, failing the test when within passes.
+// Eventually polls cond every 200ms (end-to-end conditions run CLI
+// commands and HTTP requests) until it holds, failing t when within passes.
 func Eventually(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	natstest.Poll(t, within, 200*time.Millisecond, what, cond)
 }
 
 // RemoveContainers removes every container of hosts whose id starts with
