@@ -22,7 +22,7 @@ type app struct {
 	exit     func(code int)
 
 	unhealthy atomic.Bool
-	ticks     *ticker // nil unless TESTAPP_LOG_EVERY is set
+	ticker    *ticker // nil unless TESTAPP_LOG_EVERY is set
 
 	mu    sync.Mutex
 	alloc [][]byte
@@ -48,6 +48,7 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("GET /exit", a.exitWith)
 	mux.HandleFunc("GET /fail-health", a.failHealth)
 	mux.HandleFunc("GET /alloc", a.allocate)
+	mux.HandleFunc("GET /ticks", a.ticks)
 	mux.HandleFunc("GET /ticks/stop", a.stopTicks)
 	return a.logRequests(a.slowDown(mux))
 }

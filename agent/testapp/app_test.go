@@ -121,14 +121,19 @@ func (s *syncBuffer) String() string {
 
 func TestTicksStopReportsLinesWritten(t *testing.T) {
 	srv, out, _ := newTestServer(t)
-	if code, _ := get(t, srv.URL+"/ticks/stop"); code != http.StatusNotFound {
-		t.Fatalf("stop without a ticker: %d, want 404", code)
+	for _, path := range []string{"/ticks", "/ticks/stop"} {
+		if code, _ := get(t, srv.URL+path); code != http.StatusNotFound {
+			t.Fatalf("%s without a ticker: %d, want 404", path, code)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tk := startTicker(ctx, time.Millisecond, out)
 	for !strings.Contains(out.String(), "tick 5\n") {
 		time.Sleep(time.Millisecond)
+	}
+	if w := tk.Written(); w < 5 {
+		t.Fatalf("Written = %d after tick 5", w)
 	}
 	n := tk.Stop()
 	if got := strings.Count(out.String(), "tick "); got != n || n < 5 {

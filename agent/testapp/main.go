@@ -39,7 +39,7 @@ func run() error {
 	a := newApp(cfg, os.Stdout, os.Exit)
 	log := a.log
 	if cfg.LogEvery > 0 {
-		a.ticks = startTicker(ctx, cfg.LogEvery, a.out)
+		a.ticker = startTicker(ctx, cfg.LogEvery, a.out)
 	}
 	srv := &http.Server{
 		Addr:              ":" + cfg.Port,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,7 +17,7 @@ type ticker struct {
 	stop     chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
-	written  int // read only after done is closed
+	written  atomic.Int64
 }
 
 // startTicker writes "tick N" to out every period until ctx ends or Stop.
@@ -33,8 +34,7 @@ func startTicker(ctx context.Context, period time.Duration, out io.Writer) *tick
 			case <-tk.stop:
 				return
 			case <-t.C:
-				tk.written++
-				fmt.Fprintf(out, "tick %d\n", tk.written)
+				fmt.Fprintf(out, "tick %d\n", tk.written.Add(1))
 			}
 		}
 	}()
@@ -45,14 +45,26 @@ func startTicker(ctx context.Context, period time.Duration, out io.Writer) *tick
 func (tk *ticker) Stop() int {
 	tk.stopOnce.Do(func() { close(tk.stop) })
 	<-tk.done
-	return tk.written
+	return int(tk.written.Load())
+}
+
+// Written is how many lines were written so far.
+func (tk *ticker) Written() int { return int(tk.written.Load()) }
+
+// ticks answers GET /ticks with the number of tick lines written so far.
+func (a *app) ticks(w http.ResponseWriter, _ *http.Request) {
+	if a.ticker == nil {
+		http.Error(w, "not ticking: start with TESTAPP_LOG_EVERY", http.StatusNotFound)
+		return
+	}
+	fmt.Fprintf(w, "%d\n", a.ticker.Written())
 }
 
 // stopTicks answers GET /ticks/stop with the number of tick lines written.
 func (a *app) stopTicks(w http.ResponseWriter, _ *http.Request) {
-	if a.ticks == nil {
+	if a.ticker == nil {
 		http.Error(w, "not ticking: start with TESTAPP_LOG_EVERY", http.StatusNotFound)
 		return
 	}
-	fmt.Fprintf(w, "%d\n", a.ticks.Stop())
+	fmt.Fprintf(w, "%d\n", a.ticker.Stop())
 }

@@ -78,7 +78,7 @@ func newLogRig(t *testing.T) *logRig {
 	if err := json.Unmarshal([]byte(run(t, r.api, "ps", "ticker", "-o", "json")), &ps); err != nil || len(ps) != 1 {
 		t.Fatalf("ps: %v %+v", err, ps)
 	}
-	r.ticks = fmt.Sprintf("http://%s:%d/ticks/stop", ps[0].HostAddr, ps[0].HostPort)
+	r.ticks = fmt.Sprintf("http://%s:%d/ticks", ps[0].HostAddr, ps[0].HostPort)
 	return r
 }
 
@@ -101,20 +101,42 @@ func (r *logRig) waitNewLines(when string) {
 	})
 }
 
+// written asks the app how many lines it wrote; /stop also ends the ticking.
+func (r *logRig) written(stop bool) int {
+	r.t.Helper()
+	url := r.ticks
+	if stop {
+		url += "/stop"
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var n int
+	if _, err := fmt.Sscan(string(body), &n); err != nil {
+		r.t.Fatalf("%s answered %q: %v", url, body, err)
+	}
+	return n
+}
+
+// whileAway waits until the app has written 100 more lines, while a part
+// of the pipeline is down.
+func (r *logRig) whileAway() {
+	r.t.Helper()
+	from := r.written(false)
+	e2etest.Eventually(r.t, 30*time.Second, "the app logging on meanwhile", func() bool { return r.written(false) >= from+100 })
+}
+
 // checkEveryLine stops the ticking and waits until every line the app
 // says it wrote is searchable.
 func (r *logRig) checkEveryLine() {
 	t := r.t
 	t.Helper()
-	resp, err := http.Get(r.ticks)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var written int
-	if _, err := fmt.Sscan(string(body), &written); err != nil || written == 0 {
-		t.Fatalf("/ticks/stop answered %q: %v", body, err)
+	written := r.written(true)
+	if written == 0 {
+		t.Fatal("the app wrote no line")
 	}
 	var missing []int
 	defer func() {
@@ -156,7 +178,7 @@ func TestLogpipeRestartsLoseNoLine(t *testing.T) {
 		r.waitNewLines("before the " + sig.String())
 		_ = r.server.cmd.Process.Signal(sig)
 		_ = r.server.cmd.Wait()
-		time.Sleep(time.Second) // the app goes on logging while logpipe is away
+		r.whileAway()
 		r.server.start()
 	}
 	r.waitNewLines("after the restarts")
@@ -173,7 +195,7 @@ func TestAgentKill9LosesNoLine(t *testing.T) {
 	r.waitNewLines("before the kill")
 	_ = r.agent.Process.Signal(syscall.SIGKILL)
 	_, _ = r.agent.Process.Wait()
-	time.Sleep(time.Second) // the app goes on logging while no relay listens
+	r.whileAway()
 	r.startAgent()
 	r.waitNewLines("after the restart")
 	r.checkEveryLine()

@@ -92,13 +92,7 @@ func stored(t *testing.T, js jetstream.JetStream) []record.Record {
 
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 30s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	natstest.Eventually(t, 30*time.Second, what, cond)
 }
 
 // Lines sent before the server created the log stream wait in the relay
@@ -171,7 +165,8 @@ func TestRelayLosesNothingAcrossNATSRestart(t *testing.T) {
 	}
 	port, _ := strconv.Atoi(u.Port())
 	srv.Shutdown()
-	time.Sleep(500 * time.Millisecond) // the app keeps logging while the bus is away
+	away := r.Stats().Received
+	eventually(t, "lines received while the bus is away", func() bool { return r.Stats().Received >= away+200 })
 	srv2, err := natsserver.Start(natsserver.Config{DataDir: dir, Port: port, ServerName: "berth-test"})
 	if err != nil {
 		t.Fatalf("restart on port %d: %v", port, err)
