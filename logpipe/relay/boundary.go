@@ -3,6 +3,7 @@ package relay
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth-dev/berth/logpipe/record"
@@ -16,6 +17,9 @@ import (
 // still on its way to the cache be missed.
 type boundary struct {
 	started time.Time
+	// settled is set once the backfill is over: from then on batches pass
+	// without being looked at.
+	settled atomic.Bool
 
 	mu     sync.Mutex
 	before map[string]map[lineKey]bool // instance → lines stamped before started
@@ -34,8 +38,14 @@ func newBoundary(started time.Time) *boundary {
 }
 
 func (b *boundary) observe(recs []record.Record) {
+	if b.settled.Load() {
+		return
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.settled.Load() { // settled while this batch waited for the lock
+		return
+	}
 	for _, r := range recs {
 		if r.Time.Before(b.started) {
 			if b.before[r.Instance] == nil {
@@ -75,6 +85,14 @@ func (b *boundary) wait(ctx context.Context, instance string, grace time.Duratio
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+// settle ends the watch and frees what it noted.
+func (b *boundary) settle() {
+	b.settled.Store(true)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.before, b.past = nil, nil
 }
 
 // delivered reports whether rec already came over syslog.

@@ -111,4 +111,9 @@ func TestBoundarySkipsWhatSyslogDelivered(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("wait did not end when a line stamped after the start arrived")
 	}
+	b.settle()
+	b.observe([]record.Record{early}) // after the backfill: not looked at, no panic
+	if b.delivered(fromCache) {
+		t.Fatal("a settled boundary still holds what it noted")
+	}
 }

@@ -149,6 +149,7 @@ func (r *Relay) Run(ctx context.Context) error {
 	go func() {
 		defer close(done)
 		defer r.gate.release()
+		defer r.gate.seen.settle()
 		if err := r.backfill(ctx, r.gate.release); err != nil && ctx.Err() == nil {
 			r.log.Warn("log backfill gave up", "err", err)
 		}
