@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 )
 
@@ -79,7 +81,7 @@ func optDuration(errs *[]error, field, s string) time.Duration {
 }
 
 // Decide returns AutoscalePolicySet unless nothing changes.
-func (c SetAutoscale) Decide(app *App) ([]events.Event, error) {
+func (c SetAutoscale) Decide(app *appstate.App) ([]events.Event, error) {
 	p, err := c.Policy()
 	if err != nil {
 		return nil, err
@@ -103,7 +105,7 @@ type RecordAutoscale struct {
 }
 
 // Decide checks the decision was made on the current replica count.
-func (c RecordAutoscale) Decide(app *App) ([]events.Event, error) {
+func (c RecordAutoscale) Decide(app *appstate.App) ([]events.Event, error) {
 	d := c.Decision
 	if !app.Exists || app.Stopped {
 		return nil, rejected("app %s is not running", d.App)

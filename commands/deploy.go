@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 )
 
@@ -102,7 +104,7 @@ func durationMS(errs *[]error, field, s string, def time.Duration) int64 {
 }
 
 // Decide returns AppDeployed unless the app already runs this exact spec.
-func (d Deploy) Decide(app *App) ([]events.Event, error) {
+func (d Deploy) Decide(app *appstate.App) ([]events.Event, error) {
 	spec, err := d.Spec()
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/commands/httpjson"
 )
@@ -34,7 +36,7 @@ func FuzzDeployDecode(f *testing.F) {
 			spec.HealthPath[0] != '/' || spec.HealthThreshold < 1 || spec.HealthIntervalMS < 100 {
 			t.Fatalf("accepted an unusable spec %+v from %q", spec, body)
 		}
-		evs, err := d.Decide(commands.NewApp("web"))
+		evs, err := d.Decide(appstate.NewApp("web"))
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("valid spec not decided: %v", err)
 		}
@@ -52,7 +54,7 @@ func FuzzScaleDecode(f *testing.F) {
 			return
 		}
 		c.App = "web"
-		app := commands.NewApp("web")
+		app := appstate.NewApp("web")
 		app.Exists = true
 		evs, err := c.Decide(app)
 		if err == nil && len(evs) == 1 && (c.Replicas < 0 || c.Replicas > commands.MaxReplicas) {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 )
 
@@ -17,7 +19,7 @@ type EventStore interface {
 
 // Decider turns a command into events given the app's current state. It
 // must be pure: it may be called again on fresher state after a conflict.
-type Decider func(app *App) ([]events.Event, error)
+type Decider func(app *appstate.App) ([]events.Event, error)
 
 // Result is what a command did.
 type Result struct {
@@ -49,7 +51,7 @@ type Handler struct {
 
 type appSlot struct {
 	mu     sync.Mutex
-	state  *App
+	state  *appstate.App
 	loaded bool
 }
 
@@ -63,7 +65,7 @@ func (h *Handler) slot(app string) *appSlot {
 	defer h.mu.Unlock()
 	s, ok := h.slots[app]
 	if !ok {
-		s = &appSlot{state: NewApp(app)}
+		s = &appSlot{state: appstate.NewApp(app)}
 		h.slots[app] = s
 	}
 	return s
@@ -140,7 +142,7 @@ func (h *Handler) fold(s *appSlot, evs []events.Event, lastSeq uint64, key strin
 }
 
 // State returns a copy of app's current state, caught up with the store.
-func (h *Handler) State(ctx context.Context, app string) (*App, error) {
+func (h *Handler) State(ctx context.Context, app string) (*appstate.App, error) {
 	if err := ValidateAppName(app); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natstest"
@@ -38,7 +40,7 @@ func TestConcurrentWritersOneWinsOtherRetries(t *testing.T) {
 	seen := map[string][]int{} // writer -> replicas it decided from, per attempt
 	decider := func(name string, to int) commands.Decider {
 		first := true
-		return func(app *commands.App) ([]events.Event, error) {
+		return func(app *appstate.App) ([]events.Event, error) {
 			mu.Lock()
 			seen[name] = append(seen[name], app.Spec.Replicas)
 			mu.Unlock()

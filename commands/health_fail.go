@@ -1,6 +1,9 @@
 package commands
 
-import "github.com/berth-dev/berth/events"
+import (
+	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/appstate"
+)
 
 // HealthFail reports an instance as failed (by the health worker or an
 // outside monitor); the scheduler replaces it.
@@ -13,7 +16,7 @@ type HealthFail struct {
 
 // Decide returns InstanceHealthFailed for a live instance; a report about
 // an instance that is already failed or gone changes nothing.
-func (c HealthFail) Decide(app *App) ([]events.Event, error) {
+func (c HealthFail) Decide(app *appstate.App) ([]events.Event, error) {
 	if err := ValidateInstanceID(c.Instance); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 )
 
@@ -14,7 +16,7 @@ type SetDomains struct {
 }
 
 // Decide returns AppDomainsSet unless nothing changes.
-func (c SetDomains) Decide(app *App) ([]events.Event, error) {
+func (c SetDomains) Decide(app *appstate.App) ([]events.Event, error) {
 	domains := normalise(c.Domains, strings.ToLower)
 	if err := validateDomains(domains); err != nil {
 		return nil, err
@@ -35,7 +37,7 @@ type SetDenyList struct {
 }
 
 // Decide returns AppDenyListSet unless nothing changes.
-func (c SetDenyList) Decide(app *App) ([]events.Event, error) {
+func (c SetDenyList) Decide(app *appstate.App) ([]events.Event, error) {
 	deny, err := validateCIDRs(normalise(c.Deny, strings.TrimSpace))
 	if err != nil {
 		return nil, err

@@ -1,6 +1,9 @@
 package commands
 
-import "github.com/berth-dev/berth/events"
+import (
+	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/appstate"
+)
 
 // Scale sets an app's desired replica count.
 type Scale struct {
@@ -11,7 +14,7 @@ type Scale struct {
 }
 
 // Decide returns AppScaled, or nothing when the count is unchanged.
-func (c Scale) Decide(app *App) ([]events.Event, error) {
+func (c Scale) Decide(app *appstate.App) ([]events.Event, error) {
 	if err := checkRange("replicas", c.Replicas, 0, MaxReplicas); err != nil {
 		return nil, err
 	}

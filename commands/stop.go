@@ -1,6 +1,9 @@
 package commands
 
-import "github.com/berth-dev/berth/events"
+import (
+	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/appstate"
+)
 
 // Stop stops every instance of an app; it stays known until deployed again.
 type Stop struct {
@@ -8,7 +11,7 @@ type Stop struct {
 }
 
 // Decide returns AppStopped, or nothing if the app is already stopped.
-func (c Stop) Decide(app *App) ([]events.Event, error) {
+func (c Stop) Decide(app *appstate.App) ([]events.Event, error) {
 	if !app.Exists {
 		return nil, notFound("app %s is not deployed", c.App)
 	}

@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 )
 
@@ -104,7 +105,7 @@ func (h *harness) allAt(seq uint64) bool {
 func (h *harness) matchCommandSide(evs []events.Event) {
 	h.t.Helper()
 	ctx := context.Background()
-	folded := map[string]*commands.App{}
+	folded := map[string]*appstate.App{}
 	ever := map[string]bool{}
 	for i, e := range evs {
 		agg := e.Aggregate()
@@ -112,7 +113,7 @@ func (h *harness) matchCommandSide(evs []events.Event) {
 			continue
 		}
 		if folded[agg.ID] == nil {
-			folded[agg.ID] = commands.NewApp(agg.ID)
+			folded[agg.ID] = appstate.NewApp(agg.ID)
 		}
 		folded[agg.ID].Apply(events.Recorded{Event: e, Sequence: uint64(i + 1)})
 		if s, ok := e.(events.InstanceScheduled); ok {

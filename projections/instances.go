@@ -3,7 +3,7 @@ package projections
 import "github.com/berth-dev/berth/events"
 
 // instances keeps every instance an app ever had, with the state the
-// command side would give it (commands.App.apply); stopped instances stay,
+// command side would give it (appstate.App.apply); stopped instances stay,
 // in state "stopped".
 var instances = projector{name: InstancesProjector, tables: []string{"instances"}, fold: foldInstances}
 

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"sync"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 )
 
@@ -18,7 +19,7 @@ type Host struct {
 // View is the cluster as the event stream describes it. Not safe for
 // concurrent use by itself; Follower guards it.
 type View struct {
-	Apps  map[string]*commands.App
+	Apps  map[string]*appstate.App
 	Hosts map[string]*Host
 	// Seq is the last stream sequence folded in.
 	Seq uint64
@@ -26,7 +27,7 @@ type View struct {
 
 // New returns an empty view.
 func New() *View {
-	return &View{Apps: map[string]*commands.App{}, Hosts: map[string]*Host{}}
+	return &View{Apps: map[string]*appstate.App{}, Hosts: map[string]*Host{}}
 }
 
 // Apply folds one event in.
@@ -48,7 +49,7 @@ func (v *View) Apply(r events.Recorded) {
 		name := r.Event.Aggregate().ID
 		app, ok := v.Apps[name]
 		if !ok {
-			app = commands.NewApp(name)
+			app = appstate.NewApp(name)
 			v.Apps[name] = app
 		}
 		app.Apply(r)

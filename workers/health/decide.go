@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events"
 )
@@ -14,12 +16,12 @@ import (
 // endpoint yet. Another copy of this worker that got there first makes it
 // a no-op.
 func register(t Target) commands.Decider {
-	return func(app *commands.App) ([]events.Event, error) {
+	return func(app *appstate.App) ([]events.Event, error) {
 		inst, ok := app.Instances[t.Instance]
 		if !ok || app.Stopped || inst.Registered {
 			return nil, nil
 		}
-		if inst.State != commands.StateRunning && inst.State != commands.StateHealthy {
+		if inst.State != appstate.StateRunning && inst.State != appstate.StateHealthy {
 			return nil, nil
 		}
 		addr := net.JoinHostPort(inst.HostAddr, strconv.Itoa(inst.HostPort))
@@ -34,7 +36,7 @@ func register(t Target) commands.Decider {
 // only fails a live instance; an instance that is gone is no news.
 func fail(t Target, reason string) commands.Decider {
 	cmd := commands.HealthFail{App: t.App, Instance: t.Instance, Reason: reason, Source: Source}
-	return func(app *commands.App) ([]events.Event, error) {
+	return func(app *appstate.App) ([]events.Event, error) {
 		evs, err := cmd.Decide(app)
 		if errors.Is(err, commands.ErrNotFound) {
 			return nil, nil

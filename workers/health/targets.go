@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/workers/clusterview"
 )
@@ -37,7 +39,7 @@ func Targets(v *clusterview.View) map[string]Target {
 	out := map[string]Target{}
 	for name, app := range v.Apps {
 		for id, inst := range app.Instances {
-			if inst.State != commands.StateRunning && inst.State != commands.StateHealthy {
+			if inst.State != appstate.StateRunning && inst.State != appstate.StateHealthy {
 				continue
 			}
 			if inst.HostAddr == "" || inst.HostPort == 0 {

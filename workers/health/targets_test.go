@@ -4,24 +4,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/clusterview"
 )
 
 func TestTargets(t *testing.T) {
 	v := clusterview.New()
-	app := commands.NewApp("web")
+	app := appstate.NewApp("web")
 	app.Exists = true
 	app.Spec = events.Spec{HealthPath: "/healthz", HealthIntervalMS: 500, HealthTimeoutMS: 200, HealthThreshold: 2}
 	for id, st := range map[string]string{
-		"web-000001": commands.StateScheduled, "web-000002": commands.StateRunning,
-		"web-000003": commands.StateHealthy, "web-000004": commands.StateUnhealthy,
-		"web-000005": commands.StateExited, "web-000006": commands.StateUnscheduled,
+		"web-000001": appstate.StateScheduled, "web-000002": appstate.StateRunning,
+		"web-000003": appstate.StateHealthy, "web-000004": appstate.StateUnhealthy,
+		"web-000005": appstate.StateExited, "web-000006": appstate.StateUnscheduled,
 	} {
-		app.Instances[id] = commands.Instance{ID: id, Host: "h1", HostAddr: "127.0.0.2", HostPort: 20000, State: st}
+		app.Instances[id] = appstate.Instance{ID: id, Host: "h1", HostAddr: "127.0.0.2", HostPort: 20000, State: st}
 	}
-	app.Instances["web-000007"] = commands.Instance{ID: "web-000007", Host: "h2", HostAddr: "127.0.0.3", HostPort: 20001, State: commands.StateHealthy}
+	app.Instances["web-000007"] = appstate.Instance{ID: "web-000007", Host: "h2", HostAddr: "127.0.0.3", HostPort: 20001, State: appstate.StateHealthy}
 	v.Apps["web"] = app
 	v.Hosts["h1"] = &clusterview.Host{HostRegistered: events.HostRegistered{Host: "h1"}}
 	v.Hosts["h2"] = &clusterview.Host{HostRegistered: events.HostRegistered{Host: "h2"}, Lost: true}

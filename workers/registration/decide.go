@@ -3,6 +3,7 @@ package registration
 import (
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/appstate"
 )
 
 // deregister decides EndpointDeregistered if, on the app's fresh state,
@@ -10,12 +11,12 @@ import (
 // or (for a lost host, which the app's state does not show) at all. A
 // second worker deciding the same finds it deregistered: a no-op.
 func deregister(d Deregistration) commands.Decider {
-	return func(app *commands.App) ([]events.Event, error) {
+	return func(app *appstate.App) ([]events.Event, error) {
 		inst, ok := app.Instances[d.Instance]
 		if !ok || !inst.Registered {
 			return nil, nil
 		}
-		if !d.HostLost && inst.State == commands.StateHealthy {
+		if !d.HostLost && inst.State == appstate.StateHealthy {
 			return nil, nil
 		}
 		return []events.Event{events.EndpointDeregistered{App: d.App, Instance: d.Instance, Reason: d.Reason}}, nil
@@ -27,7 +28,7 @@ func deregister(d Deregistration) commands.Decider {
 // It runs under goneKey, so the event is stored once however many workers
 // decide it.
 func deregisterStopped(app, instance string) commands.Decider {
-	return func(a *commands.App) ([]events.Event, error) {
+	return func(a *appstate.App) ([]events.Event, error) {
 		if inst, ok := a.Instances[instance]; ok && !inst.Registered {
 			return nil, nil
 		}

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/workers/clusterview"
 )
 
@@ -76,17 +77,17 @@ func Compute(v *clusterview.View, registeredAt map[string]time.Time, now time.Ti
 
 // deregisterReason says why a registered instance must stop taking
 // traffic, or "" if it may go on.
-func deregisterReason(inst commands.Instance, hostLost bool) string {
+func deregisterReason(inst appstate.Instance, hostLost bool) string {
 	switch {
 	case hostLost:
 		return "host " + inst.Host + " lost"
-	case inst.State == commands.StateHealthy:
+	case inst.State == appstate.StateHealthy:
 		return ""
-	case inst.State == commands.StateUnhealthy:
+	case inst.State == appstate.StateUnhealthy:
 		return "health check failed"
-	case inst.State == commands.StateExited:
+	case inst.State == appstate.StateExited:
 		return "instance exited"
-	case inst.State == commands.StateUnscheduled:
+	case inst.State == appstate.StateUnscheduled:
 		return "instance unscheduled"
 	}
 	return "instance " + inst.State

@@ -5,7 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/clusterview"
 )
@@ -16,23 +17,23 @@ func TestCompute(t *testing.T) {
 	v := clusterview.New()
 	v.Hosts["h1"] = &clusterview.Host{HostRegistered: events.HostRegistered{Host: "h1"}}
 	v.Hosts["h2"] = &clusterview.Host{HostRegistered: events.HostRegistered{Host: "h2"}, Lost: true}
-	web := commands.NewApp("web")
+	web := appstate.NewApp("web")
 	web.Exists, web.Domains = true, []string{"www.example.com"}
 	inst := func(id, host, state string, registered bool) {
-		web.Instances[id] = commands.Instance{ID: id, Host: host, HostAddr: "127.0.0.2", HostPort: 20000 + len(web.Instances),
+		web.Instances[id] = appstate.Instance{ID: id, Host: host, HostAddr: "127.0.0.2", HostPort: 20000 + len(web.Instances),
 			State: state, Registered: registered}
 	}
-	inst("web-00000a", "h1", commands.StateHealthy, true)      // endpoint
-	inst("web-00000b", "h1", commands.StateRunning, false)     // not yet
-	inst("web-00000c", "h1", commands.StateUnhealthy, true)    // deregister
-	inst("web-00000d", "h1", commands.StateExited, true)       // deregister
-	inst("web-00000e", "h2", commands.StateHealthy, true)      // host lost
-	inst("web-00000f", "h1", commands.StateUnscheduled, false) // already deregistered
+	inst("web-00000a", "h1", appstate.StateHealthy, true)      // endpoint
+	inst("web-00000b", "h1", appstate.StateRunning, false)     // not yet
+	inst("web-00000c", "h1", appstate.StateUnhealthy, true)    // deregister
+	inst("web-00000d", "h1", appstate.StateExited, true)       // deregister
+	inst("web-00000e", "h2", appstate.StateHealthy, true)      // host lost
+	inst("web-00000f", "h1", appstate.StateUnscheduled, false) // already deregistered
 	v.Apps["web"] = web
-	stopped := commands.NewApp("old")
+	stopped := appstate.NewApp("old")
 	stopped.Exists, stopped.Stopped = true, true
 	v.Apps["old"] = stopped
-	v.Apps["ghost"] = commands.NewApp("ghost") // only events for instances, never deployed
+	v.Apps["ghost"] = appstate.NewApp("ghost") // only events for instances, never deployed
 
 	p := Compute(v, map[string]time.Time{"web.web-00000a": t0}, now)
 
@@ -99,10 +100,10 @@ func TestDiff(t *testing.T) {
 }
 
 func TestDeregisterDecider(t *testing.T) {
-	app := commands.NewApp("web")
-	app.Instances["web-00000a"] = commands.Instance{ID: "web-00000a", State: commands.StateHealthy, Registered: true}
-	app.Instances["web-00000b"] = commands.Instance{ID: "web-00000b", State: commands.StateExited, Registered: true}
-	app.Instances["web-00000c"] = commands.Instance{ID: "web-00000c", State: commands.StateExited}
+	app := appstate.NewApp("web")
+	app.Instances["web-00000a"] = appstate.Instance{ID: "web-00000a", State: appstate.StateHealthy, Registered: true}
+	app.Instances["web-00000b"] = appstate.Instance{ID: "web-00000b", State: appstate.StateExited, Registered: true}
+	app.Instances["web-00000c"] = appstate.Instance{ID: "web-00000c", State: appstate.StateExited}
 	cases := []struct {
 		d    Deregistration
 		want int

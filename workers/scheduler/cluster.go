@@ -5,7 +5,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/clusterview"
 	"github.com/berth-dev/berth/workers/placement"
@@ -90,7 +91,7 @@ func (o *occupants) others(v *clusterview.View, skip string, extra int, vs *vers
 	return out
 }
 
-func occupy(name string, app *commands.App, vs *versions) []placement.Instance {
+func occupy(name string, app *appstate.App, vs *versions) []placement.Instance {
 	out := make([]placement.Instance, 0, len(app.Instances))
 	for id, inst := range app.Instances {
 		p := placement.Instance{ID: id, App: name, Host: inst.Host, Port: inst.HostPort, State: otherState(inst.State)}
@@ -111,7 +112,7 @@ func occupy(name string, app *commands.App, vs *versions) []placement.Instance {
 
 // shortOf reports whether an app runs fewer instances than it wants, or
 // last failed to place some: new capacity may let it place them.
-func shortOf(app *commands.App, hosts map[string]*clusterview.Host) bool {
+func shortOf(app *appstate.App, hosts map[string]*clusterview.Host) bool {
 	if !app.Exists || app.Stopped {
 		return false
 	}
@@ -128,7 +129,7 @@ func shortOf(app *commands.App, hosts map[string]*clusterview.Host) bool {
 }
 
 // onHost reports whether an app has a live instance on host.
-func onHost(app *commands.App, host string) bool {
+func onHost(app *appstate.App, host string) bool {
 	for _, inst := range app.Instances {
 		if inst.Host == host && inst.Live() {
 			return true

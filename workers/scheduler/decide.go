@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/placement"
 )
@@ -27,7 +28,7 @@ type Resources struct {
 // Input is everything one decision for one app is made from.
 type Input struct {
 	// App is the app's fresh state; the decision is appended against it.
-	App *commands.App
+	App *appstate.App
 	// Hosts are every registered host, lost ones flagged.
 	Hosts []placement.Host
 	// Others returns the instances of every other app that hold resources.
@@ -112,13 +113,13 @@ func Decide(in Input) Decision {
 		gone := hostGone(hosts, inst.Host)
 		if inst.Version >= app.Version {
 			switch {
-			case inst.State == commands.StateExited || inst.State == commands.StateUnhealthy:
+			case inst.State == appstate.StateExited || inst.State == appstate.StateUnhealthy:
 				replaced++
 			case inst.Live() && gone != "":
 				replaced++
 			case inst.Live():
 				live++
-				if inst.State == commands.StateHealthy {
+				if inst.State == appstate.StateHealthy {
 					healthy++
 				}
 			}
@@ -130,9 +131,9 @@ func Decide(in Input) Decision {
 		p.App, p.State = app.Name+"@old", otherState(inst.State)
 		own = append(own, p)
 		switch {
-		case inst.State == commands.StateExited:
+		case inst.State == appstate.StateExited:
 			removals = append(removals, unschedule(app.Name, inst, placement.ReasonExited))
-		case inst.State == commands.StateUnhealthy:
+		case inst.State == appstate.StateUnhealthy:
 			removals = append(removals, unschedule(app.Name, inst, placement.ReasonFailed))
 		case inst.Live() && gone != "":
 			removals = append(removals, unschedule(app.Name, inst, gone))
@@ -193,11 +194,11 @@ func Decide(in Input) Decision {
 	return d
 }
 
-func stopAll(app *commands.App, ids []string, limit int) Decision {
+func stopAll(app *appstate.App, ids []string, limit int) Decision {
 	var d Decision
 	for _, id := range ids {
 		inst := app.Instances[id]
-		if inst.State == commands.StateUnscheduled {
+		if inst.State == appstate.StateUnscheduled {
 			continue
 		}
 		if len(d.Events) == limit {
@@ -209,7 +210,7 @@ func stopAll(app *commands.App, ids []string, limit int) Decision {
 	return d
 }
 
-func unschedule(app string, inst commands.Instance, reason string) events.Event {
+func unschedule(app string, inst appstate.Instance, reason string) events.Event {
 	return events.InstanceUnscheduled{App: app, Instance: inst.ID, Host: inst.Host, Reason: reason}
 }
 
@@ -230,17 +231,17 @@ func hostGone(hosts map[string]bool, host string) string {
 // the agent reports them stopped.
 func ownState(s string) string {
 	switch s {
-	case commands.StateScheduled:
+	case appstate.StateScheduled:
 		return placement.StateScheduled
-	case commands.StateRunning:
+	case appstate.StateRunning:
 		return placement.StateRunning
-	case commands.StateHealthy:
+	case appstate.StateHealthy:
 		return placement.StateHealthy
-	case commands.StateUnhealthy:
+	case appstate.StateUnhealthy:
 		return placement.StateFailed
-	case commands.StateExited:
+	case appstate.StateExited:
 		return placement.StateExited
-	case commands.StateUnscheduled:
+	case appstate.StateUnscheduled:
 		return placement.StateStopping
 	}
 	return s // placement treats unknown states as live: never over-commits
@@ -249,14 +250,14 @@ func ownState(s string) string {
 // otherState maps an instance that only occupies capacity: an unhealthy
 // container still runs, and holds its resources until it is removed.
 func otherState(s string) string {
-	if s == commands.StateUnhealthy {
+	if s == appstate.StateUnhealthy {
 		return placement.StateStopping
 	}
 	return ownState(s)
 }
 
 // freshIDs wraps gen to skip IDs the app already has in any version.
-func freshIDs(app *commands.App, gen func() string) func() string {
+func freshIDs(app *appstate.App, gen func() string) func() string {
 	if gen == nil {
 		gen = placement.NewIDs(app.Name)
 	}

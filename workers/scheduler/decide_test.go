@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/placement"
 )
 
-func testApp(version, replicas int, insts ...commands.Instance) *commands.App {
-	a := commands.NewApp("web")
+func testApp(version, replicas int, insts ...appstate.Instance) *appstate.App {
+	a := appstate.NewApp("web")
 	a.Exists, a.Version = true, version
 	a.Spec = events.Spec{Image: fmt.Sprintf("web:v%d", version), Replicas: replicas, Port: 8080,
 		Env: map[string]string{"MODE": "prod"}, MemoryBytes: 256 << 20, CPUs: 0.5}
@@ -22,8 +23,8 @@ func testApp(version, replicas int, insts ...commands.Instance) *commands.App {
 	return a
 }
 
-func inst(id string, version int, host string, port int, state string) commands.Instance {
-	return commands.Instance{ID: id, Version: version, Host: host, HostAddr: "127.0.0.1", HostPort: port, State: state}
+func inst(id string, version int, host string, port int, state string) appstate.Instance {
+	return appstate.Instance{ID: id, Version: version, Host: host, HostAddr: "127.0.0.1", HostPort: port, State: state}
 }
 
 func testHosts() []placement.Host {
@@ -53,7 +54,7 @@ func summary(d Decision) []string {
 	return out
 }
 
-func decideWith(app *commands.App, mod func(*Input)) Decision {
+func decideWith(app *appstate.App, mod func(*Input)) Decision {
 	in := Input{App: app, Hosts: testHosts(), NewID: countingIDs(app.Name), MaxEvents: 500}
 	if mod != nil {
 		mod(&in)
@@ -63,38 +64,38 @@ func decideWith(app *commands.App, mod func(*Input)) Decision {
 
 func TestDecide(t *testing.T) {
 	const (
-		sched   = commands.StateScheduled
-		running = commands.StateRunning
-		healthy = commands.StateHealthy
+		sched   = appstate.StateScheduled
+		running = appstate.StateRunning
+		healthy = appstate.StateHealthy
 	)
 	lostH3 := func(in *Input) { in.Hosts[2].Lost = true }
 	tests := []struct {
 		name string
-		app  *commands.App
+		app  *appstate.App
 		mod  func(*Input)
 		want []string
 		more bool
 	}{
-		{name: "not deployed", app: commands.NewApp("web")},
+		{name: "not deployed", app: appstate.NewApp("web")},
 		{name: "deploy spreads over zones then hosts", app: testApp(1, 4),
 			want: []string{"sched web-000001 h1:20000", "sched web-000002 h3:20000", "sched web-000003 h2:20000", "sched web-000004 h3:20001"}},
 		{name: "settled app does nothing",
 			app: testApp(1, 2, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h3", 20000, running))},
 		{name: "stopped app unschedules everything not yet unscheduled",
-			app: func() *commands.App {
-				a := testApp(1, 0, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h2", 20000, commands.StateUnscheduled),
-					inst("web-c", 1, "h3", 20000, commands.StateExited))
+			app: func() *appstate.App {
+				a := testApp(1, 0, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h2", 20000, appstate.StateUnscheduled),
+					inst("web-c", 1, "h3", 20000, appstate.StateExited))
 				a.Stopped = true
 				return a
 			}(),
 			want: []string{"unsched web-a h1 (app stopped)", "unsched web-c h3 (app stopped)"}},
 		{name: "dead instances are unscheduled and replaced",
-			app: testApp(1, 3, inst("web-a", 1, "h1", 20000, commands.StateExited), inst("web-b", 1, "h2", 20000, commands.StateUnhealthy),
+			app: testApp(1, 3, inst("web-a", 1, "h1", 20000, appstate.StateExited), inst("web-b", 1, "h2", 20000, appstate.StateUnhealthy),
 				inst("web-c", 1, "h3", 20000, healthy)),
 			want: []string{"unsched web-a h1 (instance exited)", "unsched web-b h2 (instance failed)",
 				"sched web-000001 h1:20000", "sched web-000002 h2:20000"}},
 		{name: "unscheduled instance holds its port until stopped",
-			app:  testApp(1, 1, inst("web-a", 1, "h3", 20000, commands.StateUnscheduled)),
+			app:  testApp(1, 1, inst("web-a", 1, "h3", 20000, appstate.StateUnscheduled)),
 			mod:  func(in *Input) { in.Hosts = in.Hosts[2:] },
 			want: []string{"sched web-000001 h3:20001"}},
 		{name: "instances on a lost host move", app: testApp(1, 2, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h3", 20000, healthy)),
@@ -116,24 +117,24 @@ func TestDecide(t *testing.T) {
 				inst("web-c", 2, "h2", 20000, healthy), inst("web-d", 2, "h3", 20001, healthy)),
 			want: []string{"unsched web-a h1 (replaced by version 2)", "unsched web-b h3 (replaced by version 2)"}},
 		{name: "dead old-version instances are unscheduled, not replaced",
-			app: testApp(2, 1, inst("web-a", 1, "h1", 20000, commands.StateExited), inst("web-b", 1, "h3", 20000, healthy),
+			app: testApp(2, 1, inst("web-a", 1, "h1", 20000, appstate.StateExited), inst("web-b", 1, "h3", 20000, healthy),
 				inst("web-c", 2, "h2", 20000, running)),
 			want: []string{"unsched web-a h1 (instance exited)"}},
 		{name: "old version on a lost host is unscheduled", app: testApp(2, 1, inst("web-b", 1, "h3", 20000, healthy), inst("web-c", 2, "h2", 20000, running)),
 			mod:  lostH3,
 			want: []string{"unsched web-b h3 (host lost)"}},
-		{name: "constraint nobody meets", app: func() *commands.App {
+		{name: "constraint nobody meets", app: func() *appstate.App {
 			a := testApp(1, 2)
 			a.Spec.Constraints = map[string]string{"gpu": "yes"}
 			return a
 		}(), want: []string{"failed 2 [no host matches constraint gpu=yes]"}},
-		{name: "same failure is not repeated", app: func() *commands.App {
+		{name: "same failure is not repeated", app: func() *appstate.App {
 			a := testApp(1, 2)
 			a.Spec.Constraints = map[string]string{"gpu": "yes"}
 			a.LastPlacementFailure = []string{"no host matches constraint gpu=yes"}
 			return a
 		}()},
-		{name: "partial placement records the failure again", app: func() *commands.App {
+		{name: "partial placement records the failure again", app: func() *appstate.App {
 			a := testApp(1, 3)
 			a.Spec.MaxPerHost = 1
 			a.LastPlacementFailure = []string{"max-per-host 1 reached on 3 hosts"}
@@ -165,13 +166,13 @@ func TestDecide(t *testing.T) {
 		{name: "a big deploy is cut into several decisions", app: testApp(1, 10),
 			mod:  func(in *Input) { in.MaxEvents = 4 },
 			want: []string{"sched web-000001 h1:20000", "sched web-000002 h3:20000", "sched web-000003 h2:20000", "sched web-000004 h3:20001"}, more: true},
-		{name: "a cut decision still has room to record a failure", app: func() *commands.App {
+		{name: "a cut decision still has room to record a failure", app: func() *appstate.App {
 			a := testApp(1, 10)
 			a.Spec.MaxPerHost = 1
 			return a
 		}(), mod: func(in *Input) { in.MaxEvents = 4 },
 			want: []string{"sched web-000001 h1:20000", "sched web-000002 h3:20000", "sched web-000003 h2:20000", "failed 7 [max-per-host 1 reached on 3 hosts]"}},
-		{name: "a big stop is cut too", app: func() *commands.App {
+		{name: "a big stop is cut too", app: func() *appstate.App {
 			a := testApp(1, 0, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h2", 20000, healthy), inst("web-c", 1, "h3", 20000, healthy))
 			a.Stopped = true
 			return a
@@ -214,7 +215,7 @@ func TestDecideScheduledCarriesWhatTheAgentNeeds(t *testing.T) {
 }
 
 func TestDecideSkipsIDsTheAppHas(t *testing.T) {
-	app := testApp(2, 1, inst("web-000001", 1, "h1", 20000, commands.StateHealthy))
+	app := testApp(2, 1, inst("web-000001", 1, "h1", 20000, appstate.StateHealthy))
 	d := decideWith(app, nil)
 	if got := summary(d); !slices.Equal(got, []string{"sched web-000002 h2:20000"}) {
 		t.Fatalf("events = %q", got)

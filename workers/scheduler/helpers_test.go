@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/berth-dev/berth/commands"
@@ -116,7 +118,7 @@ func (e *env) record(app string, evs ...events.Event) {
 	}
 }
 
-func (e *env) state(app string) *commands.App {
+func (e *env) state(app string) *appstate.App {
 	e.t.Helper()
 	a, err := e.api.State(e.ctx, app)
 	if err != nil {
@@ -142,8 +144,8 @@ func history[T events.Event](e *env, app string) []T {
 }
 
 // live returns the app's instances that count, in ID order.
-func (e *env) live(app string) []commands.Instance {
-	var out []commands.Instance
+func (e *env) live(app string) []appstate.Instance {
+	var out []appstate.Instance
 	for _, in := range e.state(app).Instances {
 		if in.Live() {
 			out = append(out, in)
@@ -192,9 +194,9 @@ func (e *env) waitFor(what string, cond func() (bool, string)) {
 
 // waitLive waits until the app has n live instances in the given state
 // (any live state if state is "").
-func (e *env) waitLive(app string, n int, state string) []commands.Instance {
+func (e *env) waitLive(app string, n int, state string) []appstate.Instance {
 	e.t.Helper()
-	var got []commands.Instance
+	var got []appstate.Instance
 	e.waitFor(fmt.Sprintf("%d %s instances of %s", n, state, app), func() (bool, string) {
 		got = e.live(app)
 		ok := len(got) == n

@@ -3,7 +3,8 @@ package scheduler
 import (
 	"context"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/clusterview"
 )
@@ -55,14 +56,14 @@ func (s *Scheduler) observe(r events.Recorded) {
 			s.release(e.Instance)
 		}
 	case events.HostLost:
-		s.mark(s.appsWhere(func(a *commands.App, _ map[string]*clusterview.Host) bool { return onHost(a, e.Host) })...)
+		s.mark(s.appsWhere(func(a *appstate.App, _ map[string]*clusterview.Host) bool { return onHost(a, e.Host) })...)
 	case events.HostRegistered:
 		// New capacity may fit what did not fit before.
 		s.mark(s.appsWhere(shortOf)...)
 	}
 }
 
-func (s *Scheduler) appsWhere(pred func(*commands.App, map[string]*clusterview.Host) bool) []string {
+func (s *Scheduler) appsWhere(pred func(*appstate.App, map[string]*clusterview.Host) bool) []string {
 	var names []string
 	s.view.Read(func(v *clusterview.View) {
 		for name, app := range v.Apps {
@@ -116,7 +117,7 @@ func (s *Scheduler) collect(ctx context.Context) {
 				if inst.HostPort == 0 {
 					continue
 				}
-				if h := v.Hosts[inst.Host]; inst.State == commands.StateUnscheduled && (h == nil || h.Lost) {
+				if h := v.Hosts[inst.Host]; inst.State == appstate.StateUnscheduled && (h == nil || h.Lost) {
 					continue
 				}
 				held[ClaimKey(inst.Host, inst.HostPort)] = id

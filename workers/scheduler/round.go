@@ -6,7 +6,8 @@ import (
 	"maps"
 	"time"
 
-	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/clusterview"
 	"github.com/berth-dev/berth/workers/placement"
@@ -45,7 +46,7 @@ func (s *Scheduler) newRound(ctx context.Context, app string) *round {
 // decide is the commands.Decider: Decide on the app's fresh state and the
 // view's hosts and other apps, then claim the chosen ports, deciding again
 // around ports someone else holds.
-func (r *round) decide(app *commands.App) ([]events.Event, error) {
+func (r *round) decide(app *appstate.App) ([]events.Event, error) {
 	var hosts []placement.Host
 	r.s.view.Read(func(v *clusterview.View) { hosts = hostsOf(v) })
 	var others []placement.Instance

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-dev/berth/events/appstate"
+
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events"
 )
@@ -21,7 +23,7 @@ func TestDeploySpreadsAcrossZonesAndHostsWithClaimedPorts(t *testing.T) {
 	e.exec("web", commands.Deploy{App: "web", Image: "web:1", Replicas: ptr(4), Port: 3000,
 		Env: map[string]string{"MODE": "prod"}, Memory: "64m", CPUs: 0.25}.Decide)
 
-	got := e.waitLive("web", 4, commands.StateHealthy)
+	got := e.waitLive("web", 4, appstate.StateHealthy)
 	zones := map[string]int{}
 	hosts := map[string]int{}
 	for _, in := range got {
@@ -57,14 +59,14 @@ func TestScaleUpAndDownReleasesPorts(t *testing.T) {
 	e.agents(always)
 	e.start(Config{})
 	e.deploy("web", "web:1", 2)
-	e.waitLive("web", 2, commands.StateHealthy)
+	e.waitLive("web", 2, appstate.StateHealthy)
 
 	e.exec("web", commands.Scale{App: "web", Replicas: 5}.Decide)
-	e.waitLive("web", 5, commands.StateHealthy)
+	e.waitLive("web", 5, appstate.StateHealthy)
 	e.checkPorts("web")
 
 	e.exec("web", commands.Scale{App: "web", Replicas: 1}.Decide)
-	var keep []commands.Instance
+	var keep []appstate.Instance
 	e.waitFor("scale down to one instance, the others stopped", func() (bool, string) {
 		st := e.state("web")
 		keep = e.live("web")
@@ -87,7 +89,7 @@ func TestScaleUpAndDownReleasesPorts(t *testing.T) {
 
 	// Released ports are claimed again.
 	e.exec("web", commands.Scale{App: "web", Replicas: 4}.Decide)
-	live := e.waitLive("web", 4, commands.StateHealthy)
+	live := e.waitLive("web", 4, appstate.StateHealthy)
 	e.checkPorts("web")
 	c := e.claims()
 	for _, in := range live {
@@ -106,7 +108,7 @@ func TestExitedInstanceIsUnscheduledAndReplaced(t *testing.T) {
 	e.agents(always)
 	e.start(Config{})
 	e.deploy("web", "web:1", 3)
-	before := e.waitLive("web", 3, commands.StateHealthy)
+	before := e.waitLive("web", 3, appstate.StateHealthy)
 	dead := before[1]
 
 	e.record("web", events.InstanceExited{App: "web", Instance: dead.ID, Host: dead.Host, ExitCode: 137, OOMKilled: true})
@@ -135,7 +137,7 @@ func TestHealthFailedInstanceIsReplaced(t *testing.T) {
 	e.agents(always)
 	e.start(Config{})
 	e.deploy("web", "web:1", 2)
-	before := e.waitLive("web", 2, commands.StateHealthy)
+	before := e.waitLive("web", 2, appstate.StateHealthy)
 	sick := before[0]
 
 	e.exec("web", commands.HealthFail{App: "web", Instance: sick.ID, Reason: "GET /_ping: 500", Source: "health-worker"}.Decide)
@@ -145,7 +147,7 @@ func TestHealthFailedInstanceIsReplaced(t *testing.T) {
 		live := e.live("web")
 		healthy := 0
 		for _, in := range live {
-			if in.State == commands.StateHealthy && in.ID != sick.ID {
+			if in.State == appstate.StateHealthy && in.ID != sick.ID {
 				healthy++
 			}
 		}
@@ -163,8 +165,8 @@ func TestHostLostMovesInstancesAndReleasesTheirPorts(t *testing.T) {
 	ag := e.agents(always)
 	e.start(Config{})
 	e.deploy("web", "web:1", 3)
-	var gone commands.Instance
-	for _, in := range e.waitLive("web", 3, commands.StateHealthy) {
+	var gone appstate.Instance
+	for _, in := range e.waitLive("web", 3, appstate.StateHealthy) {
 		if in.Host == "h3" {
 			gone = in
 		}
@@ -181,11 +183,11 @@ func TestHostLostMovesInstancesAndReleasesTheirPorts(t *testing.T) {
 		live := e.live("web")
 		ok := len(live) == 3
 		for _, in := range live {
-			ok = ok && in.Host != "h3" && in.State == commands.StateHealthy
+			ok = ok && in.Host != "h3" && in.State == appstate.StateHealthy
 		}
 		return ok, fmt.Sprintf("%+v", live)
 	})
-	if st := e.state("web").Instances[gone.ID]; st.State != commands.StateUnscheduled {
+	if st := e.state("web").Instances[gone.ID]; st.State != appstate.StateUnscheduled {
 		t.Errorf("instance on the lost host is %q, want unscheduled", st.State)
 	}
 	// Its agent is gone and won't report it stopped: the claim goes anyway.
@@ -221,7 +223,7 @@ func TestUnplaceableAppRecordsFailureOnce(t *testing.T) {
 	}
 
 	e.host("h5", "b", map[string]string{"gpu": "yes"})
-	for _, in := range e.waitLive("gpu", 2, commands.StateHealthy) {
+	for _, in := range e.waitLive("gpu", 2, appstate.StateHealthy) {
 		if in.Host != "h5" {
 			t.Errorf("%s placed on %s, want h5", in.ID, in.Host)
 		}
@@ -294,14 +296,14 @@ func TestRolloutKeepsOldVersionUntilNewIsHealthy(t *testing.T) {
 	e.agents(func(s events.InstanceScheduled) bool { return s.Version == 1 })
 	s := e.start(Config{})
 	e.deploy("web", "web:1", 2)
-	old := e.waitLive("web", 2, commands.StateHealthy)
+	old := e.waitLive("web", 2, appstate.StateHealthy)
 
 	e.deploy("web", "web:2", 2)
-	var fresh []commands.Instance
+	var fresh []appstate.Instance
 	e.waitFor("version 2 running next to version 1", func() (bool, string) {
 		fresh = fresh[:0]
 		for _, in := range e.live("web") {
-			if in.Version == 2 && in.State == commands.StateRunning {
+			if in.Version == 2 && in.State == appstate.StateRunning {
 				fresh = append(fresh, in)
 			}
 		}
@@ -310,7 +312,7 @@ func TestRolloutKeepsOldVersionUntilNewIsHealthy(t *testing.T) {
 	e.waitResyncs(3, s)
 	st := e.state("web")
 	for _, in := range old {
-		if got := st.Instances[in.ID].State; got != commands.StateHealthy {
+		if got := st.Instances[in.ID].State; got != appstate.StateHealthy {
 			t.Errorf("version 1 instance %s is %q while version 2 is unhealthy, want healthy", in.ID, got)
 		}
 	}
@@ -322,7 +324,7 @@ func TestRolloutKeepsOldVersionUntilNewIsHealthy(t *testing.T) {
 		st := e.state("web")
 		ok := len(st.Instances) == 2
 		for _, in := range st.Instances {
-			ok = ok && in.Version == 2 && in.State == commands.StateHealthy
+			ok = ok && in.Version == 2 && in.State == appstate.StateHealthy
 		}
 		return ok, fmt.Sprintf("%+v", st.Instances)
 	})
@@ -340,7 +342,7 @@ func TestStopUnschedulesEverything(t *testing.T) {
 	e.agents(always)
 	s := e.start(Config{})
 	e.deploy("web", "web:1", 3)
-	e.waitLive("web", 3, commands.StateHealthy)
+	e.waitLive("web", 3, appstate.StateHealthy)
 
 	e.exec("web", commands.Stop{App: "web"}.Decide)
 	e.waitFor("every instance stopped", func() (bool, string) {
@@ -382,7 +384,7 @@ func TestStaleClaimsAreCollected(t *testing.T) {
 	e.agents(always)
 	e.start(Config{ClaimGrace: 200 * time.Millisecond})
 	e.deploy("web", "web:1", 2)
-	live := e.waitLive("web", 2, commands.StateHealthy)
+	live := e.waitLive("web", 2, appstate.StateHealthy)
 	if _, err := e.kv.Create(e.ctx, ClaimKey("h1", 20050), []byte("ghost-abcdef")); err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +419,7 @@ type failingAppends struct {
 }
 
 func (f *failingAppends) Execute(ctx context.Context, app, key string, decide commands.Decider) (commands.Result, error) {
-	return f.h.Execute(ctx, app, key, func(a *commands.App) ([]events.Event, error) {
+	return f.h.Execute(ctx, app, key, func(a *appstate.App) ([]events.Event, error) {
 		evs, err := decide(a)
 		if err == nil && len(evs) > 0 && f.fail.Load() {
 			f.failed.Add(1)
@@ -473,7 +475,7 @@ func TestPortInUseIsNotHandedOutAgain(t *testing.T) {
 	e.agents(always)
 	e.start(Config{})
 	e.deploy("web", "web:1", 1)
-	first := e.waitLive("web", 1, commands.StateHealthy)[0]
+	first := e.waitLive("web", 1, appstate.StateHealthy)[0]
 
 	e.record("web", events.InstanceExited{App: "web", Instance: first.ID, Host: first.Host, ExitCode: -1,
 		Error: fmt.Sprintf("Bind for 127.0.0.1:%d failed: port is already allocated", first.HostPort)})

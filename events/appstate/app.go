@@ -1,7 +1,8 @@
-package commands
+package appstate
 
 import (
 	"maps"
+	"time"
 
 	"github.com/berth-dev/berth/events"
 )
@@ -27,6 +28,8 @@ type Instance struct {
 	State    string `json:"state"`
 	// Registered is true while the instance is a gateway endpoint.
 	Registered bool `json:"registered"`
+	// HealthySince is when it was registered as an endpoint (zero if not).
+	HealthySince time.Time `json:"healthy_since,omitzero"`
 }
 
 // Live reports whether the instance counts toward the app's replicas.
@@ -36,11 +39,18 @@ func (i Instance) Live() bool {
 
 // App is an app's state folded from its events: what commands decide on.
 type App struct {
-	Name      string
-	Exists    bool
-	Stopped   bool
-	Version   int
-	Spec      events.Spec
+	Name    string
+	Exists  bool
+	Stopped bool
+	// Version is the newest release; Target the release the app is driven
+	// to (the newest, or an earlier one after a rollback); Spec is the
+	// target release's spec with the app's current replicas.
+	Version  int
+	Target   int
+	Spec     events.Spec
+	Releases map[int]*Release
+	// Rollout is the latest rollout, ended or not (nil before the first).
+	Rollout  *Rollout
 	Instances map[string]Instance
 	Domains   []string
 	Deny      []string
@@ -57,7 +67,7 @@ type App struct {
 
 // NewApp is the empty state of a not-yet-deployed app.
 func NewApp(name string) *App {
-	return &App{Name: name, Instances: map[string]Instance{}, Keys: map[string]uint64{}}
+	return &App{Name: name, Instances: map[string]Instance{}, Keys: map[string]uint64{}, Releases: map[int]*Release{}}
 }
 
 // Clone copies the state so a decision can't corrupt the cache.
@@ -65,6 +75,15 @@ func (a *App) Clone() *App {
 	c := *a
 	c.Instances = maps.Clone(a.Instances)
 	c.Keys = maps.Clone(a.Keys)
+	c.Releases = make(map[int]*Release, len(a.Releases))
+	for v, r := range a.Releases {
+		rc := *r
+		c.Releases[v] = &rc
+	}
+	if a.Rollout != nil {
+		ro := *a.Rollout
+		c.Rollout = &ro
+	}
 	return &c
 }
 
@@ -76,14 +95,18 @@ func (a *App) Apply(r events.Recorded) {
 	if r.IdempotencyKey != "" {
 		a.Keys[r.IdempotencyKey] = r.Sequence
 	}
-	a.apply(r.Event)
+	a.apply(r.Event, r.Time)
 }
 
-func (a *App) apply(e events.Event) {
+func (a *App) apply(e events.Event, at time.Time) {
+	if a.applyRelease(e, at) {
+		return
+	}
 	switch e := e.(type) {
 	case events.AppDeployed:
 		a.Exists, a.Stopped = true, false
-		a.Version, a.Spec = e.Version, e.Spec
+		a.Version, a.Target, a.Spec = e.Version, e.Version, e.Spec
+		a.Releases[e.Version] = &Release{Version: e.Version, Spec: e.Spec, CreatedAt: at}
 	case events.AppScaled:
 		a.Spec.Replicas = e.Replicas
 	case events.AppStopped:
@@ -111,12 +134,20 @@ func (a *App) apply(e events.Event) {
 	case events.EndpointRegistered:
 		a.setState(e.Instance, StateHealthy, StateRunning)
 		a.setRegistered(e.Instance, true)
+		if inst, ok := a.Instances[e.Instance]; ok && inst.HealthySince.IsZero() {
+			inst.HealthySince = at
+			a.Instances[e.Instance] = inst
+		}
 	case events.EndpointDeregistered:
 		a.setRegistered(e.Instance, false)
 	case events.InstanceHealthFailed:
-		a.setState(e.Instance, StateUnhealthy, StateScheduled, StateRunning, StateHealthy)
+		if a.setState(e.Instance, StateUnhealthy, StateScheduled, StateRunning, StateHealthy) {
+			a.countFailure(e.Instance)
+		}
 	case events.InstanceExited:
-		a.setState(e.Instance, StateExited, StateScheduled, StateRunning, StateHealthy, StateUnhealthy)
+		if a.setState(e.Instance, StateExited, StateScheduled, StateRunning, StateHealthy, StateUnhealthy) {
+			a.countFailure(e.Instance)
+		}
 	case events.InstanceUnscheduled:
 		a.setState(e.Instance, StateUnscheduled, StateScheduled, StateRunning, StateHealthy, StateUnhealthy, StateExited)
 	case events.InstanceStopped:
@@ -126,18 +157,19 @@ func (a *App) apply(e events.Event) {
 
 // setState moves an instance to state if it is in one of from; facts that
 // arrive late (a start after the instance was unscheduled) don't revive it.
-func (a *App) setState(id, state string, from ...string) {
+func (a *App) setState(id, state string, from ...string) bool {
 	inst, ok := a.Instances[id]
 	if !ok {
-		return
+		return false
 	}
 	for _, f := range from {
 		if inst.State == f {
 			inst.State = state
 			a.Instances[id] = inst
-			return
+			return true
 		}
 	}
+	return false
 }
 
 func (a *App) setRegistered(id string, on bool) {
