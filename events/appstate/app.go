@@ -50,7 +50,7 @@ type App struct {
 	Spec     events.Spec
 	Releases map[int]*Release
 	// Rollout is the latest rollout, ended or not (nil before the first).
-	Rollout  *Rollout
+	Rollout   *Rollout
 	Instances map[string]Instance
 	Domains   []string
 	Deny      []string
