@@ -2,6 +2,7 @@ package commands
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"reflect"
 	"time"
@@ -27,6 +28,8 @@ type Deploy struct {
 	HealthThreshold int               `json:"health_threshold,omitempty"`
 	Constraints     map[string]string `json:"constraints,omitempty"`
 	MaxPerHost      int               `json:"max_per_host,omitempty"`
+	// How the new release replaces the one serving.
+	RolloutOptions
 }
 
 // Defaults of a deploy.
@@ -103,16 +106,37 @@ func durationMS(errs *[]error, field, s string, def time.Duration) int64 {
 	return d.Milliseconds()
 }
 
-// Decide returns AppDeployed unless the app already runs this exact spec.
+// Decide returns AppDeployed and the RolloutStarted that brings release
+// N in, unless the app already runs this exact spec. A live rollout is
+// superseded; the new one starts from the release that last served (its
+// instances are kept until the new ones are proven).
 func (d Deploy) Decide(app *appstate.App) ([]events.Event, error) {
 	spec, err := d.Spec()
-	if err != nil {
+	rs, rerr := d.RolloutOptions.Spec()
+	if err := errors.Join(err, rerr); err != nil {
 		return nil, err
 	}
 	if app.Exists && !app.Stopped && sameSpec(app.Spec, spec) {
 		return nil, nil
 	}
-	return []events.Event{events.AppDeployed{App: d.App, Version: app.Version + 1, Spec: spec}}, nil
+	v := app.Version + 1
+	var evs []events.Event
+	from := 0
+	if app.Exists && !app.Stopped {
+		from = app.Target
+	}
+	if ro := app.Rollout; ro.Live() {
+		evs = append(evs, events.RolloutSuperseded{App: d.App, Release: ro.Release, By: v})
+		if ro.From != 0 {
+			from = ro.From
+		}
+	}
+	reason := "first release"
+	if from != 0 {
+		reason = fmt.Sprintf("release %d replaces release %d (%s)", v, from, rs.Strategy)
+	}
+	return append(evs, events.AppDeployed{App: d.App, Version: v, Spec: spec},
+		events.RolloutStarted{App: d.App, Release: v, From: from, Spec: rs, Reason: reason}), nil
 }
 
 func sameSpec(a, b events.Spec) bool {

@@ -29,6 +29,8 @@ type Result struct {
 	Events []events.Event `json:"-"`
 	// Types are the CloudEvents types appended.
 	Types []string `json:"events"`
+	// Release is the release a deploy created or a rollback brought back.
+	Release int `json:"release,omitempty"`
 	// Duplicate is true when the idempotency key was already applied.
 	Duplicate bool `json:"duplicate,omitempty"`
 }

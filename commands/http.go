@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/berth-dev/berth/commands/httpjson"
+	"github.com/berth-dev/berth/events"
 )
 
 // IdempotencyHeader carries a client's idempotency key on command requests.
@@ -59,6 +60,24 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		c.App = r.PathValue("app")
 		return c.Decide, nil
 	}))
+	for _, action := range []string{ActionPause, ActionResume, ActionPromote, ActionAbort} {
+		mux.HandleFunc("POST /v1/apps/{app}/rollout/"+action, h.serve(func(r *http.Request) (Decider, error) {
+			c := RolloutAction{Action: action}
+			if err := httpjson.Decode(r, &c); err != nil {
+				return nil, err
+			}
+			c.App = r.PathValue("app")
+			return c.Decide, nil
+		}))
+	}
+	mux.HandleFunc("POST /v1/apps/{app}/rollback", h.serve(func(r *http.Request) (Decider, error) {
+		var c Rollback
+		if err := httpjson.Decode(r, &c); err != nil {
+			return nil, err
+		}
+		c.App = r.PathValue("app")
+		return c.Decide, nil
+	}))
 	mux.HandleFunc("POST /v1/apps/{app}/autoscale", h.serve(func(r *http.Request) (Decider, error) {
 		var c SetAutoscale
 		if err := httpjson.Decode(r, &c); err != nil {
@@ -94,6 +113,14 @@ func (h *Handler) serve(decode func(*http.Request) (Decider, error)) http.Handle
 		}
 		if res.Types == nil {
 			res.Types = []string{}
+		}
+		for _, e := range res.Events {
+			switch e := e.(type) {
+			case events.AppDeployed:
+				res.Release = e.Version
+			case events.RolloutStarted:
+				res.Release = e.Release
+			}
 		}
 		httpjson.Write(w, status, res)
 	}

@@ -18,5 +18,9 @@ func (c Stop) Decide(app *appstate.App) ([]events.Event, error) {
 	if app.Stopped {
 		return nil, nil
 	}
-	return []events.Event{events.AppStopped{App: c.App}}, nil
+	var evs []events.Event
+	if ro := app.Rollout; ro.Live() {
+		evs = append(evs, events.RolloutSuperseded{App: c.App, Release: ro.Release})
+	}
+	return append(evs, events.AppStopped{App: c.App}), nil
 }

@@ -124,7 +124,8 @@ type RolloutFailed struct {
 	Inputs  RolloutInputs `json:"inputs"`
 }
 
-// RolloutSuperseded: a newer deploy replaced the rollout before it ended.
+// RolloutSuperseded: a newer deploy (release By) or a rollback replaced the
+// rollout before it ended; By is 0 when the app was stopped.
 type RolloutSuperseded struct {
 	App     string `json:"app"`
 	Release int    `json:"release"`

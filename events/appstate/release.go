@@ -110,7 +110,11 @@ func (a *App) applyRelease(e events.Event, at time.Time) bool {
 	case events.RolloutFailed:
 		a.end(e.Release, RolloutFailed, e.Reason, at)
 	case events.RolloutSuperseded:
-		a.end(e.Release, RolloutSuperseded, "superseded by release "+itoa(e.By), at)
+		reason := "superseded by release " + strconv.Itoa(e.By)
+		if e.By == 0 {
+			reason = "app stopped"
+		}
+		a.end(e.Release, RolloutSuperseded, reason, at)
 	default:
 		return false
 	}
@@ -156,4 +160,3 @@ func (a *App) countFailure(id string) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -7,36 +7,9 @@ import (
 
 	"github.com/berth-dev/berth/events/appstate"
 
-	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/workers/clusterview"
 	"github.com/berth-dev/berth/workers/placement"
 )
-
-// versions remembers what an instance of each deployed version holds, so
-// the capacity of instances older than their app's spec is right.
-type versions struct {
-	mu sync.RWMutex
-	m  map[string]map[int]Resources
-}
-
-func (v *versions) record(e events.AppDeployed) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.m == nil {
-		v.m = map[string]map[int]Resources{}
-	}
-	if v.m[e.App] == nil {
-		v.m[e.App] = map[int]Resources{}
-	}
-	v.m[e.App][e.Version] = Resources{MemoryBytes: e.MemoryBytes, CPUs: e.CPUs}
-}
-
-func (v *versions) get(app string, version int) (Resources, bool) {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	r, ok := v.m[app][version]
-	return r, ok
-}
 
 // hostsOf lists the view's hosts for placement, in ID order.
 func hostsOf(v *clusterview.View) []placement.Host {
@@ -64,7 +37,7 @@ type occupied struct {
 
 // others lists the instances of every app but skip that hold resources,
 // with room for extra more.
-func (o *occupants) others(v *clusterview.View, skip string, extra int, vs *versions) []placement.Instance {
+func (o *occupants) others(v *clusterview.View, skip string, extra int) []placement.Instance {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.apps == nil {
@@ -77,7 +50,7 @@ func (o *occupants) others(v *clusterview.View, skip string, extra int, vs *vers
 		}
 		c, ok := o.apps[name]
 		if !ok || c.seq != app.Seq {
-			c = occupied{seq: app.Seq, insts: occupy(name, app, vs)}
+			c = occupied{seq: app.Seq, insts: occupy(name, app)}
 			o.apps[name] = c
 		}
 		n += len(c.insts)
@@ -91,19 +64,14 @@ func (o *occupants) others(v *clusterview.View, skip string, extra int, vs *vers
 	return out
 }
 
-func occupy(name string, app *appstate.App, vs *versions) []placement.Instance {
+func occupy(name string, app *appstate.App) []placement.Instance {
 	out := make([]placement.Instance, 0, len(app.Instances))
 	for id, inst := range app.Instances {
 		p := placement.Instance{ID: id, App: name, Host: inst.Host, Port: inst.HostPort, State: otherState(inst.State)}
 		if !p.HoldsResources() {
 			continue
 		}
-		r := Resources{MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs}
-		if inst.Version < app.Version {
-			if old, found := vs.get(name, inst.Version); found {
-				r = old
-			}
-		}
+		r := app.ReleaseSpec(inst.Version)
 		p.MemoryBytes, p.CPUs = r.MemoryBytes, r.CPUs
 		out = append(out, p)
 	}
@@ -121,11 +89,11 @@ func shortOf(app *appstate.App, hosts map[string]*clusterview.Host) bool {
 	}
 	live := 0
 	for _, inst := range app.Instances {
-		if h := hosts[inst.Host]; inst.Version >= app.Version && inst.Live() && h != nil && !h.Lost {
+		if h := hosts[inst.Host]; inst.Version == app.Target && inst.Live() && h != nil && !h.Lost {
 			live++
 		}
 	}
-	return live < app.Spec.Replicas
+	return live < app.Wants().Target
 }
 
 // onHost reports whether an app has a live instance on host.

@@ -15,15 +15,9 @@ import (
 // and ReasonReplaced the end of a rollout.
 const ReasonAppStopped = "app stopped"
 
-// ReasonReplaced is why an instance of an older version is unscheduled
-// once the new version is fully healthy.
-func ReasonReplaced(version int) string { return fmt.Sprintf("replaced by version %d", version) }
-
-// Resources is what one instance holds on its host.
-type Resources struct {
-	MemoryBytes int64
-	CPUs        float64
-}
+// ReasonReplaced is why an instance of another release is unscheduled
+// once the app's target release no longer needs it.
+func ReasonReplaced(version int) string { return fmt.Sprintf("replaced by release %d", version) }
 
 // Input is everything one decision for one app is made from.
 type Input struct {
@@ -35,9 +29,6 @@ type Input struct {
 	// It is called at most once, and only when instances are to be placed;
 	// Decide appends to the slice it returns.
 	Others func() []placement.Instance
-	// Resources is what an instance of app at version holds; when nil or
-	// not ok, the app's current spec is assumed.
-	Resources func(app string, version int) (Resources, bool)
 	// Reserved are host ports claimed outside the cluster state.
 	Reserved map[string]map[int]bool
 	// NewID generates instance IDs; nil draws random ones.
@@ -60,14 +51,17 @@ type Decision struct {
 // Decide computes one app's next step. It is pure.
 //
 //   - A stopped app has every instance unscheduled.
+//   - How many instances of which release the app runs comes from its
+//     rollout state (appstate.App.Wants): Target instances of the target
+//     release, each placed with that release's own spec, and at most Old
+//     live instances of every other release together.
 //   - Dead instances (exited, unhealthy) and instances on lost or unknown
 //     hosts are unscheduled, so the agent removes the container, and
 //     replaced.
-//   - Rollout: only instances of the app's current version count toward
-//     replicas, so a deploy places a full set of new instances next to the
-//     old ones. The old ones keep serving until as many new instances as
-//     replicas are healthy; only then are they unscheduled. A new version
-//     that never gets healthy therefore never takes the old one down.
+//   - Instances of other releases beyond Old are unscheduled, not-healthy
+//     ones first, but never a healthy one while that would leave fewer
+//     healthy instances than replicas - max unavailable: a release that
+//     never gets healthy never takes the old one down.
 //   - PlacementFailed is appended when instances could not be placed and
 //     the reasons differ from the last ones recorded (or this decision
 //     places some, which clears them), so a resync doesn't repeat it.
@@ -93,25 +87,20 @@ func Decide(in Input) Decision {
 	for _, h := range in.Hosts {
 		hosts[h.ID] = h.Lost
 	}
-	res := func(version int) Resources {
-		if version < app.Version && in.Resources != nil {
-			if r, ok := in.Resources(app.Name, version); ok {
-				return r
-			}
-		}
-		return Resources{MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs}
-	}
+	wants := app.Wants()
+	spec := app.Spec // the target release's, with the app's replicas
 
 	own := make([]placement.Instance, 0, len(ids))
-	var removals, rollout []events.Event
+	var removals []events.Event
+	var old []appstate.Instance // live instances of other releases
 	live, healthy, replaced := 0, 0, 0
 	for _, id := range ids {
 		inst := app.Instances[id]
-		r := res(inst.Version)
+		r := app.ReleaseSpec(inst.Version)
 		p := placement.Instance{ID: id, App: app.Name, Host: inst.Host, Port: inst.HostPort,
 			MemoryBytes: r.MemoryBytes, CPUs: r.CPUs, State: ownState(inst.State)}
 		gone := hostGone(hosts, inst.Host)
-		if inst.Version >= app.Version {
+		if inst.Version == app.Target {
 			switch {
 			case inst.State == appstate.StateExited || inst.State == appstate.StateUnhealthy:
 				replaced++
@@ -126,9 +115,9 @@ func Decide(in Input) Decision {
 			own = append(own, p)
 			continue
 		}
-		// An older version holds resources but, under another name, does
-		// not count toward replicas.
-		p.App, p.State = app.Name+"@old", otherState(inst.State)
+		// Another release holds resources but does not count toward the
+		// target's replicas: placement sees it under another name.
+		p.App, p.State = otherRelease(app.Name), otherState(inst.State)
 		own = append(own, p)
 		switch {
 		case inst.State == appstate.StateExited:
@@ -138,16 +127,14 @@ func Decide(in Input) Decision {
 		case inst.Live() && gone != "":
 			removals = append(removals, unschedule(app.Name, inst, gone))
 		case inst.Live():
-			rollout = append(rollout, unschedule(app.Name, inst, ReasonReplaced(app.Version)))
+			old = append(old, inst)
 		}
 	}
-	want := max(app.Spec.Replicas, 0)
-	if healthy >= want {
-		removals = append(removals, rollout...)
-	}
+	want := max(wants.Target, 0)
+	removals = append(removals, trimOld(app, old, wants, healthy)...)
 
-	spec := placement.AppSpec{Name: app.Name, Replicas: want, MemoryBytes: app.Spec.MemoryBytes,
-		CPUs: app.Spec.CPUs, Constraints: app.Spec.Constraints, MaxPerHost: app.Spec.MaxPerHost}
+	pspec := placement.AppSpec{Name: app.Name, Replicas: want, MemoryBytes: spec.MemoryBytes,
+		CPUs: spec.CPUs, Constraints: spec.Constraints, MaxPerHost: spec.MaxPerHost}
 	cluster := placement.Cluster{Hosts: in.Hosts, Instances: own, ReservedPorts: in.Reserved}
 	var d Decision
 	need, cut := want-live, 0
@@ -156,12 +143,12 @@ func Decide(in Input) Decision {
 		// one of them.
 		budget := max(limit-len(removals)-replaced, 0)
 		cut = need - min(need, budget)
-		spec.Replicas = want - cut
-		if spec.Replicas > live && in.Others != nil {
+		pspec.Replicas = want - cut
+		if pspec.Replicas > live && in.Others != nil {
 			cluster.Instances = append(in.Others(), own...)
 		}
 	}
-	plan := placement.Compute(&cluster, spec, freshIDs(app, in.NewID))
+	plan := placement.Compute(&cluster, pspec, freshIDs(app, in.NewID))
 
 	evs := make([]events.Event, 0, len(plan.Remove)+len(removals)+len(plan.Place)+1)
 	for _, r := range plan.Remove {
@@ -173,9 +160,9 @@ func Decide(in Input) Decision {
 	}
 	for _, p := range plan.Place {
 		evs = append(evs, events.InstanceScheduled{
-			App: app.Name, Instance: p.InstanceID, Version: app.Version,
-			Host: p.Host, HostAddr: p.Addr, HostPort: p.Port, ContainerPort: app.Spec.Port,
-			Image: app.Spec.Image, Env: app.Spec.Env, MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs,
+			App: app.Name, Instance: p.InstanceID, Version: app.Target,
+			Host: p.Host, HostAddr: p.Addr, HostPort: p.Port, ContainerPort: spec.Port,
+			Image: spec.Image, Env: spec.Env, MemoryBytes: spec.MemoryBytes, CPUs: spec.CPUs,
 		})
 	}
 	d.Place = plan.Place
@@ -193,6 +180,49 @@ func Decide(in Input) Decision {
 	}
 	return d
 }
+
+// trimOld unschedules live instances of other releases beyond wants.Old:
+// not-healthy ones first, then the oldest releases; a healthy one only
+// while the healthy instances left (targetHealthy of the target release
+// plus the old ones kept) stay at least replicas - max unavailable.
+func trimOld(app *appstate.App, old []appstate.Instance, wants appstate.Wants, targetHealthy int) []events.Event {
+	excess := len(old) - max(wants.Old, 0)
+	if excess <= 0 {
+		return nil
+	}
+	slices.SortStableFunc(old, func(a, b appstate.Instance) int {
+		ah, bh := a.State == appstate.StateHealthy, b.State == appstate.StateHealthy
+		switch {
+		case ah != bh && !ah:
+			return -1
+		case ah != bh:
+			return 1
+		}
+		return a.Version - b.Version
+	})
+	oldHealthy := 0
+	for _, inst := range old {
+		if inst.State == appstate.StateHealthy {
+			oldHealthy++
+		}
+	}
+	floor := max(app.Spec.Replicas-wants.Unavailable, 0)
+	var out []events.Event
+	for _, inst := range old[:excess] {
+		if inst.State == appstate.StateHealthy {
+			if targetHealthy+oldHealthy-1 < floor {
+				break
+			}
+			oldHealthy--
+		}
+		out = append(out, unschedule(app.Name, inst, ReasonReplaced(app.Target)))
+	}
+	return out
+}
+
+// otherRelease names, for placement, the instances of an app's releases
+// other than its target: they hold resources without counting as replicas.
+func otherRelease(app string) string { return app + "@other" }
 
 func stopAll(app *appstate.App, ids []string, limit int) Decision {
 	var d Decision

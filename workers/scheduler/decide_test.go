@@ -14,9 +14,10 @@ import (
 
 func testApp(version, replicas int, insts ...appstate.Instance) *appstate.App {
 	a := appstate.NewApp("web")
-	a.Exists, a.Version = true, version
+	a.Exists, a.Version, a.Target = true, version, version
 	a.Spec = events.Spec{Image: fmt.Sprintf("web:v%d", version), Replicas: replicas, Port: 8080,
 		Env: map[string]string{"MODE": "prod"}, MemoryBytes: 256 << 20, CPUs: 0.5}
+	a.Releases[version] = &appstate.Release{Version: version, Spec: a.Spec}
 	for _, in := range insts {
 		a.Instances[in.ID] = in
 	}
@@ -109,13 +110,17 @@ func TestDecide(t *testing.T) {
 		{name: "rollout places the new version next to the old",
 			app:  testApp(2, 2, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h3", 20000, healthy)),
 			want: []string{"sched web-000001 h2:20000", "sched web-000002 h3:20001"}},
-		{name: "rollout keeps the old version while the new is not healthy",
+		{name: "old instances go only while replicas stay healthy",
 			app: testApp(2, 2, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h3", 20000, healthy),
-				inst("web-c", 2, "h2", 20000, healthy), inst("web-d", 2, "h3", 20001, running))},
+				inst("web-c", 2, "h2", 20000, healthy), inst("web-d", 2, "h3", 20001, running)),
+			want: []string{"unsched web-a h1 (replaced by release 2)"}},
+		{name: "old instances stay while the new are not healthy",
+			app: testApp(2, 2, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h3", 20000, healthy),
+				inst("web-c", 2, "h2", 20000, running), inst("web-d", 2, "h3", 20001, running))},
 		{name: "rollout removes the old version once the new is healthy",
 			app: testApp(2, 2, inst("web-a", 1, "h1", 20000, healthy), inst("web-b", 1, "h3", 20000, healthy),
 				inst("web-c", 2, "h2", 20000, healthy), inst("web-d", 2, "h3", 20001, healthy)),
-			want: []string{"unsched web-a h1 (replaced by version 2)", "unsched web-b h3 (replaced by version 2)"}},
+			want: []string{"unsched web-a h1 (replaced by release 2)", "unsched web-b h3 (replaced by release 2)"}},
 		{name: "dead old-version instances are unscheduled, not replaced",
 			app: testApp(2, 1, inst("web-a", 1, "h1", 20000, appstate.StateExited), inst("web-b", 1, "h3", 20000, healthy),
 				inst("web-c", 2, "h2", 20000, running)),
@@ -156,11 +161,14 @@ func TestDecide(t *testing.T) {
 				}
 			},
 			want: []string{"sched web-000001 h3:20001", "sched web-000002 h3:20002"}},
-		{name: "old versions hold what their spec asked", app: testApp(2, 2, inst("web-a", 1, "h3", 20000, healthy)),
+		{name: "old releases hold what their spec asked", app: func() *appstate.App {
+			a := testApp(2, 2, inst("web-a", 1, "h3", 20000, healthy))
+			a.Releases[1] = &appstate.Release{Version: 1, Spec: events.Spec{MemoryBytes: 768 << 20}}
+			return a
+		}(),
 			mod: func(in *Input) {
 				in.Hosts = in.Hosts[2:]
 				in.Hosts[0].MemoryBytes = 1 << 30
-				in.Resources = func(string, int) (Resources, bool) { return Resources{MemoryBytes: 768 << 20}, true }
 			},
 			want: []string{"sched web-000001 h3:20001", "failed 1 [insufficient memory on h3 (need 256MiB)]"}},
 		{name: "a big deploy is cut into several decisions", app: testApp(1, 10),

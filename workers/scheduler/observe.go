@@ -14,9 +14,6 @@ import (
 // port claims to release; until then the first full resync covers both.
 func (s *Scheduler) observe(r events.Recorded) {
 	s.seen.advance(r.Sequence)
-	if e, ok := r.Event.(events.AppDeployed); ok {
-		s.versions.record(e)
-	}
 	if !s.ready.Load() {
 		return
 	}
@@ -27,6 +24,9 @@ func (s *Scheduler) observe(r events.Recorded) {
 		s.mark(e.App)
 	case events.AppStopped:
 		s.mark(e.App)
+	case events.RolloutStarted, events.RolloutStepped, events.RolloutSucceeded, events.RolloutRolledBack,
+		events.RolloutFailed, events.RolloutSuperseded, events.RolloutPaused, events.RolloutResumed:
+		s.mark(e.Aggregate().ID)
 	case events.InstanceExited:
 		if portInUse(e.Error) {
 			s.blocked.add(e.Instance)

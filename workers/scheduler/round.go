@@ -50,11 +50,11 @@ func (r *round) decide(app *appstate.App) ([]events.Event, error) {
 	var hosts []placement.Host
 	r.s.view.Read(func(v *clusterview.View) { hosts = hostsOf(v) })
 	var others []placement.Instance
-	in := Input{App: app, Hosts: hosts, Resources: r.s.versions.get, MaxEvents: r.s.cfg.MaxEvents,
+	in := Input{App: app, Hosts: hosts, MaxEvents: r.s.cfg.MaxEvents,
 		Others: func() []placement.Instance {
 			if others == nil {
 				r.s.view.Read(func(v *clusterview.View) {
-					others = r.s.occupants.others(v, app.Name, len(app.Instances), &r.s.versions)
+					others = r.s.occupants.others(v, app.Name, len(app.Instances))
 				})
 			}
 			return others

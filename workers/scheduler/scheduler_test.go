@@ -300,15 +300,26 @@ func TestRolloutKeepsOldVersionUntilNewIsHealthy(t *testing.T) {
 
 	e.deploy("web", "web:2", 2)
 	var fresh []appstate.Instance
-	e.waitFor("version 2 running next to version 1", func() (bool, string) {
-		fresh = fresh[:0]
-		for _, in := range e.live("web") {
-			if in.Version == 2 && in.State == appstate.StateRunning {
-				fresh = append(fresh, in)
+	running := func(n int) func() (bool, string) {
+		return func() (bool, string) {
+			fresh = fresh[:0]
+			for _, in := range e.live("web") {
+				if in.Version == 2 && in.State == appstate.StateRunning {
+					fresh = append(fresh, in)
+				}
 			}
+			return len(fresh) == n, fmt.Sprintf("%+v", e.live("web"))
 		}
-		return len(fresh) == 2, fmt.Sprintf("%+v", e.live("web"))
-	})
+	}
+	// A rolling update surges by one (25% of 2, rounded up) ...
+	e.waitFor("one instance of release 2 running next to release 1", running(1))
+	e.waitResyncs(3, s)
+	if n := len(e.live("web")); n != 3 {
+		t.Errorf("%d live instances during the surge, want 3", n)
+	}
+	// ... and the rollout worker's verdict brings the rest in.
+	e.record("web", events.RolloutSucceeded{App: "web", Release: 2, Reason: "test"})
+	e.waitFor("release 2 running next to release 1", running(2))
 	e.waitResyncs(3, s)
 	st := e.state("web")
 	for _, in := range old {
@@ -329,7 +340,7 @@ func TestRolloutKeepsOldVersionUntilNewIsHealthy(t *testing.T) {
 		return ok, fmt.Sprintf("%+v", st.Instances)
 	})
 	for _, u := range history[events.InstanceUnscheduled](e, "web") {
-		if u.Reason != "replaced by version 2" {
+		if u.Reason != "replaced by release 2" {
 			t.Errorf("unscheduled %s for %q", u.Instance, u.Reason)
 		}
 	}

@@ -26,12 +26,11 @@ type Executor interface {
 // instances are already placed; port claims keep apps decided by different
 // copies off each other's ports.
 type Scheduler struct {
-	cfg      Config
-	src      clusterview.Source
-	exec     Executor
-	buckets  Buckets
-	view     *clusterview.Follower
-	versions versions
+	cfg     Config
+	src     clusterview.Source
+	exec    Executor
+	buckets Buckets
+	view    *clusterview.Follower
 	// occupants caches other apps' instances for decisions.
 	occupants occupants
 	// seen is the last sequence the view has, appended the last this
@@ -214,8 +213,8 @@ func (s *Scheduler) needed(name string) bool {
 				return
 			}
 			d := Decide(Input{App: app, Hosts: hostsOf(v), Reserved: reserved, MaxEvents: s.cfg.MaxEvents,
-				Resources: s.versions.get, NewID: countingIDs(name),
-				Others: func() []placement.Instance { return s.occupants.others(v, name, len(app.Instances), &s.versions) }})
+				NewID:  countingIDs(name),
+				Others: func() []placement.Instance { return s.occupants.others(v, name, len(app.Instances)) }})
 			act = len(d.Events) > 0
 		})
 	})
