@@ -36,8 +36,11 @@ func FuzzDeployDecode(f *testing.F) {
 			spec.HealthPath[0] != '/' || spec.HealthThreshold < 1 || spec.HealthIntervalMS < 100 {
 			t.Fatalf("accepted an unusable spec %+v from %q", spec, body)
 		}
+		if _, err := d.RolloutOptions.Spec(); err != nil {
+			return
+		}
 		evs, err := d.Decide(appstate.NewApp("web"))
-		if err != nil || len(evs) != 1 {
+		if err != nil || len(evs) != 2 {
 			t.Fatalf("valid spec not decided: %v", err)
 		}
 	})

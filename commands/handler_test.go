@@ -109,7 +109,8 @@ func TestRetriedCommandAppendsOnce(t *testing.T) {
 		t.Fatalf("retried stop = %+v, %v", res, err)
 	}
 	recs, _, _ := st.Load(ctx, events.App("web"), 0)
-	if len(recs) != 3 {
+	// deploy (deployed, rollout_started), scale, stop (rollout_superseded, stopped)
+	if len(recs) != 5 {
 		t.Fatalf("stream holds %d events, want deploy+scale+stop", len(recs))
 	}
 }
@@ -142,8 +143,8 @@ func TestRejectedCommandsWriteNothing(t *testing.T) {
 		t.Errorf("scale of stopped app: err = %v, want ErrRejected", err)
 	}
 	last, err := st.LastSequence(ctx, events.AllSubjects)
-	if err != nil || last != 2 {
-		t.Fatalf("stream last sequence = %d (%v); want 2 (deploy, stop) only", last, err)
+	if err != nil || last != 4 {
+		t.Fatalf("stream last sequence = %d (%v); want 4 (deploy and stop, two events each) only", last, err)
 	}
 }
 
@@ -157,7 +158,15 @@ func TestDeploySameSpecIsNoOp(t *testing.T) {
 		t.Fatalf("redeploy of same spec = %+v, %v; want no-op", res, err)
 	}
 	res, err = h.Execute(ctx, "web", "", commands.Deploy{App: "web", Image: "nginx:2", Replicas: intp(2)}.Decide)
-	if err != nil || len(res.Events) != 1 || res.Events[0].(events.AppDeployed).Version != 2 {
+	if err != nil || len(res.Events) != 3 || res.Events[1].(events.AppDeployed).Version != 2 {
 		t.Fatalf("redeploy with new image = %+v, %v; want version 2", res, err)
+	}
+	// The first release's rollout was still live (no rollout worker runs
+	// here): the new deploy supersedes it and starts its own.
+	if sup, ok := res.Events[0].(events.RolloutSuperseded); !ok || sup.Release != 1 || sup.By != 2 {
+		t.Errorf("first event = %+v, want release 1 superseded by 2", res.Events[0])
+	}
+	if st, ok := res.Events[2].(events.RolloutStarted); !ok || st.Release != 2 || st.From != 1 || st.Spec.Strategy != events.StrategyRolling {
+		t.Errorf("last event = %+v, want a rolling rollout of release 2", res.Events[2])
 	}
 }

@@ -48,14 +48,18 @@ func Targets(v *clusterview.View) map[string]Target {
 			if h, ok := v.Hosts[inst.Host]; ok && h.Lost {
 				continue
 			}
+			// Each instance is probed as its own release asks, never as
+			// the newest one does: a bad release's health path must not
+			// fail the good release's instances.
+			spec := app.ReleaseSpec(inst.Version)
 			t := Target{
 				App:       name,
 				Instance:  id,
 				Addr:      net.JoinHostPort(inst.HostAddr, strconv.Itoa(inst.HostPort)),
-				Path:      app.Spec.HealthPath,
-				Interval:  msOr(app.Spec.HealthIntervalMS, commands.DefaultHealthInterval),
-				Timeout:   msOr(app.Spec.HealthTimeoutMS, commands.DefaultHealthTimeout),
-				Threshold: app.Spec.HealthThreshold,
+				Path:      spec.HealthPath,
+				Interval:  msOr(spec.HealthIntervalMS, commands.DefaultHealthInterval),
+				Timeout:   msOr(spec.HealthTimeoutMS, commands.DefaultHealthTimeout),
+				Threshold: spec.HealthThreshold,
 			}
 			if t.Path == "" {
 				t.Path = commands.DefaultHealthPath

@@ -44,7 +44,7 @@ func Compute(v *clusterview.View, registeredAt map[string]time.Time, now time.Ti
 	p := Plan{Endpoints: map[string]Endpoint{}, Routes: map[string]Route{}}
 	for name, app := range v.Apps {
 		if app.Exists {
-			p.Routes[name] = Route{App: name, Domains: nonNil(app.Domains), Deny: nonNil(app.Deny)}
+			p.Routes[name] = Route{App: name, Domains: nonNil(app.Domains), Deny: nonNil(app.Deny), Weights: app.Weights()}
 		}
 		for id, inst := range app.Instances {
 			if !inst.Registered {
@@ -58,7 +58,7 @@ func Compute(v *clusterview.View, registeredAt map[string]time.Time, now time.Ti
 				p.Deregister = append(p.Deregister, Deregistration{App: name, Instance: id, Reason: reason, HostLost: lost})
 				continue
 			}
-			ep := Endpoint{App: name, Instance: id, Host: inst.Host,
+			ep := Endpoint{App: name, Instance: id, Host: inst.Host, Release: inst.Version,
 				Addr: net.JoinHostPort(inst.HostAddr, strconv.Itoa(inst.HostPort)), RegisteredAt: now}
 			if at, ok := registeredAt[ep.Key()]; ok && !at.IsZero() {
 				ep.RegisteredAt = at

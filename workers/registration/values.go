@@ -3,6 +3,8 @@ package registration
 import (
 	"slices"
 	"time"
+
+	"github.com/berth-dev/berth/events/appstate"
 )
 
 // Endpoint is a value of the berth_endpoints bucket, key "<app>.<instance>".
@@ -12,6 +14,8 @@ type Endpoint struct {
 	Host         string    `json:"host"`
 	Addr         string    `json:"addr"`
 	RegisteredAt time.Time `json:"registered_at"`
+	// Release is the app release the instance runs.
+	Release int `json:"release"`
 }
 
 // Key is the endpoint's key in the bucket.
@@ -23,7 +27,7 @@ func EndpointKey(app, instance string) string { return app + "." + instance }
 // same ignores RegisteredAt: a value is rewritten only when where to send
 // traffic changed, so a reconcile never churns the bucket.
 func (e Endpoint) same(o Endpoint) bool {
-	return e.App == o.App && e.Instance == o.Instance && e.Host == o.Host && e.Addr == o.Addr
+	return e.App == o.App && e.Instance == o.Instance && e.Host == o.Host && e.Addr == o.Addr && e.Release == o.Release
 }
 
 // Route is a value of the berth_routes bucket, key "<app>". Domains and
@@ -32,8 +36,12 @@ type Route struct {
 	App     string   `json:"app"`
 	Domains []string `json:"domains"`
 	Deny    []string `json:"deny"`
+	// Weights split the app's traffic between releases (a canary); none:
+	// every endpoint alike.
+	Weights []appstate.Weight `json:"weights,omitempty"`
 }
 
 func (r Route) same(o Route) bool {
-	return r.App == o.App && slices.Equal(r.Domains, o.Domains) && slices.Equal(r.Deny, o.Deny)
+	return r.App == o.App && slices.Equal(r.Domains, o.Domains) && slices.Equal(r.Deny, o.Deny) &&
+		slices.Equal(r.Weights, o.Weights)
 }
