@@ -22,6 +22,7 @@ type app struct {
 	exit     func(code int)
 
 	unhealthy atomic.Bool
+	served    atomic.Int64
 	ticker    *ticker // nil unless TESTAPP_LOG_EVERY is set
 
 	mu    sync.Mutex
@@ -55,12 +56,21 @@ func (a *app) routes() http.Handler {
 
 // identity answers who served the request; tests use it to tell instances apart.
 func (a *app) identity(w http.ResponseWriter, _ *http.Request) {
+	if a.cfg.FailRate > 0 {
+		// Fail evenly: request n fails when floor(n*rate) steps up.
+		n := a.served.Add(1)
+		if int64(float64(n)*a.cfg.FailRate) > int64(float64(n-1)*a.cfg.FailRate) {
+			http.Error(w, "failing as TESTAPP_FAIL_RATE asks", http.StatusInternalServerError)
+			return
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{
 		"app":      a.cfg.App,
 		"instance": a.cfg.Instance,
 		"host":     a.cfg.HostIP,
 		"hostname": a.hostname,
+		"version":  a.cfg.Version,
 	})
 }
 

@@ -143,3 +143,30 @@ func TestTicksStopReportsLinesWritten(t *testing.T) {
 		t.Fatalf("second Stop = %d, want %d", again, n)
 	}
 }
+
+func TestFailRateFailsEvenly(t *testing.T) {
+	a := newApp(config{FailRate: 0.5}, io.Discard, func(int) {})
+	srv := httptest.NewServer(a.routes())
+	defer srv.Close()
+	var codes []int
+	for range 10 {
+		resp, err := http.Get(srv.URL + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		codes = append(codes, resp.StatusCode)
+	}
+	fails := 0
+	for i, c := range codes {
+		if c == http.StatusInternalServerError {
+			fails++
+			if i > 0 && codes[i-1] == c {
+				t.Errorf("two failures in a row at %d: %v", i, codes)
+			}
+		}
+	}
+	if fails != 5 {
+		t.Errorf("%d of 10 failed, want 5: %v", fails, codes)
+	}
+}

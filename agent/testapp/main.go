@@ -33,6 +33,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if cfg.ExitAtStart != 0 {
+		fmt.Fprintf(os.Stderr, "testapp: exiting with %d at start, as TESTAPP_EXIT_AT_START asks\n", cfg.ExitAtStart)
+		os.Exit(cfg.ExitAtStart)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -53,7 +54,9 @@ func (s *Server) startGateway(ctx context.Context, cfg ServerConfig) error {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	name, _ := os.Hostname()
-	pub, err := stats.NewPublisher(s.NC, gw, stats.PublisherConfig{Gateway: name + "/" + ln.Addr().String()})
+	pub, err := stats.NewPublisher(s.NC, gw, stats.PublisherConfig{Gateway: name + "/" + ln.Addr().String(),
+		// Every second: a canary is judged on the samples of its interval.
+		Every: time.Second})
 	if err != nil {
 		return fmt.Errorf("gateway stats publisher: %w", err)
 	}

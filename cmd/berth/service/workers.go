@@ -11,6 +11,7 @@ import (
 	"github.com/berth-dev/berth/workers/health"
 	"github.com/berth-dev/berth/workers/hostwatch"
 	"github.com/berth-dev/berth/workers/registration"
+	"github.com/berth-dev/berth/workers/rollout"
 	"github.com/berth-dev/berth/workers/scheduler"
 )
 
@@ -44,7 +45,12 @@ func (s *Server) startWorkers(ctx context.Context, cfg ServerConfig) error {
 	if err != nil {
 		return fmt.Errorf("autoscaler: %w", err)
 	}
+	ro, err := rollout.New(rollout.Config{}, s.Store, s.NC, s.Handler)
+	if err != nil {
+		return fmt.Errorf("rollout worker: %w", err)
+	}
 	s.group.Go(ctx, "scheduler", sched.Run)
+	s.group.Go(ctx, "rollout", ro.Run)
 	s.group.Go(ctx, "health", hw.Run)
 	s.group.Go(ctx, "registration", reg.Run)
 	s.group.Go(ctx, "hostwatch", hosts.Run)
