@@ -31,7 +31,24 @@ func TestCrashesApplyEveryEventExactlyOnce(t *testing.T) {
 		}
 	}
 
-	rng := rand.New(rand.NewPCG(1, 2))
+	h.crashUntil(ctx, last, 2)
+
+	for _, p := range all() {
+		if at := h.checkpoint(p.name); at != last {
+			t.Errorf("checkpoint of %s = %d, want %d", p.name, at, last)
+		}
+	}
+	h.assertMatchesReplay(ctx, appEvents, evs, "after crashes")
+}
+
+// crashUntil runs projectors, killing them at random points (sometimes
+// right after a commit and before the ack, sometimes failing after the
+// commit), restarting each time as a fresh process would, until every
+// projector is at last.
+func (h *harness) crashUntil(ctx context.Context, last, seed uint64) {
+	t := h.t
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, seed))
 	restarts := 0
 	deadline := time.Now().Add(2 * time.Minute)
 	for !h.allAt(last) {
@@ -69,13 +86,6 @@ func TestCrashesApplyEveryEventExactlyOnce(t *testing.T) {
 		r.Close()
 	}
 	t.Logf("caught up after %d restarts", restarts)
-
-	for _, p := range all() {
-		if at := h.checkpoint(p.name); at != last {
-			t.Errorf("checkpoint of %s = %d, want %d", p.name, at, last)
-		}
-	}
-	h.assertMatchesReplay(ctx, appEvents, evs, "after crashes")
 }
 
 // stopWhenCaughtUp ends a run that got to the end without crashing.

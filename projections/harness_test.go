@@ -123,7 +123,8 @@ func (h *harness) count(sql string, args ...any) int {
 }
 
 // readModels are the tables the projectors own.
-var readModels = []string{"apps", "instances", "hosts", "endpoints", "app_events"}
+var readModels = []string{"apps", "instances", "hosts", "endpoints", "app_events",
+	"releases", "release_instances", "rollouts", "rollout_steps"}
 
 // assertMatchesReplay checks the read models after a run (what) hold each
 // of appEvents app events once, skipped none, agree with the command side,

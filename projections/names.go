@@ -9,4 +9,6 @@ const (
 	HostsProjector     = "proj-hosts"
 	EndpointsProjector = "proj-endpoints"
 	HistoryProjector   = "proj-history"
+	ReleasesProjector  = "proj-releases"
+	RolloutsProjector  = "proj-rollouts"
 )

@@ -31,8 +31,8 @@ func TestPoisonEventsAreSkippedNotWedged(t *testing.T) {
 		t.Fatal(err)
 	}
 	unknown := ack.Sequence
-	// Decodes fine, but Postgres refuses a NUL in text and jsonb: the apps
-	// and history projectors fail on it however often they retry.
+	// Decodes fine, but Postgres refuses a NUL in text and jsonb: the apps,
+	// history and releases projectors fail on it however often they retry.
 	nul := h.append(events.AppDeployed{App: "x", Version: 2, Spec: events.Spec{Image: "nginx\x00evil", Replicas: 1}})
 	last := h.append(events.AppScaled{App: "x", Replicas: 4, Previous: 2})
 
@@ -76,7 +76,7 @@ func TestPoisonEventsAreSkippedNotWedged(t *testing.T) {
 	for _, s := range skips {
 		got[s] = true
 	}
-	want := []skip{{AppsProjector, int64(nul)}, {HistoryProjector, int64(nul)}, {"proj-test-panics", int64(last)}}
+	want := []skip{{AppsProjector, int64(nul)}, {HistoryProjector, int64(nul)}, {ReleasesProjector, int64(nul)}, {"proj-test-panics", int64(last)}}
 	for _, p := range r.projectors {
 		want = append(want, skip{p.name, int64(garbage)}, skip{p.name, int64(unknown)})
 	}

@@ -40,6 +40,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/apps/{app}/instances", a.serve(a.listInstances))
 	mux.HandleFunc("GET /v1/apps/{app}/endpoints", a.serve(a.listEndpoints))
 	mux.HandleFunc("GET /v1/apps/{app}/events", a.serve(a.listEvents))
+	mux.HandleFunc("GET /v1/apps/{app}/releases", a.serve(a.listReleases))
+	mux.HandleFunc("GET /v1/apps/{app}/rollout", a.serve(a.getRollout))
 	mux.HandleFunc("GET /v1/hosts", a.serve(a.listHosts))
 }
 

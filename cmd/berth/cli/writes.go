@@ -16,9 +16,24 @@ import (
 	"github.com/berth-dev/berth/cmd/berth/client"
 )
 
-// command sends one write with an idempotency key, retrying transport
-// failures with the same key: a retry can never apply the command twice.
+// command sends one write (send) and prints its answer as JSON with -o
+// json (then it returns no result) or returns it decoded.
 func (g *globals) command(ctx context.Context, path string, body any) (map[string]any, error) {
+	raw, err := g.send(ctx, path, body)
+	if err != nil {
+		return nil, err
+	}
+	var res map[string]any
+	if g.json() {
+		return nil, printJSON(g.out, raw)
+	}
+	_ = json.Unmarshal(raw, &res)
+	return res, nil
+}
+
+// send posts one write with an idempotency key, retrying transport
+// failures with the same key: a retry can never apply the command twice.
+func (g *globals) send(ctx context.Context, path string, body any) (json.RawMessage, error) {
 	key := uuid.NewString()
 	var raw json.RawMessage
 	var err error
@@ -33,12 +48,7 @@ func (g *globals) command(ctx context.Context, path string, body any) (map[strin
 	if err != nil {
 		return nil, err
 	}
-	var res map[string]any
-	if g.json() {
-		return nil, printJSON(g.out, raw)
-	}
-	_ = json.Unmarshal(raw, &res)
-	return res, nil
+	return raw, nil
 }
 
 func changed(res map[string]any) bool {
@@ -54,6 +64,7 @@ func deployCmd(g *globals) *cobra.Command {
 		env, constraints                    []string
 		wait                                bool
 		timeout                             time.Duration
+		ro                                  rolloutFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "deploy APP --image IMAGE",
@@ -74,20 +85,31 @@ func deployCmd(g *globals) *cobra.Command {
 			if cmd.Flags().Changed("replicas") {
 				body["replicas"] = replicas
 			}
+			if err := ro.fill(cmd, body); err != nil {
+				return err
+			}
 			app := a[0]
-			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(app)+"/deploy", body)
+			raw, err := g.send(cmd.Context(), "/v1/apps/"+url.PathEscape(app)+"/deploy", body)
 			if err != nil {
 				return err
 			}
-			if res != nil {
-				if changed(res) {
-					fmt.Fprintf(g.out, "deployed %s\n", app)
-				} else {
-					fmt.Fprintf(g.out, "%s already runs this spec\n", app)
+			var res map[string]any
+			_ = json.Unmarshal(raw, &res)
+			release := int(num(res["release"]))
+			switch {
+			case g.json():
+				if err := printJSON(g.out, raw); err != nil {
+					return err
 				}
+			case changed(res) && release > 0:
+				fmt.Fprintf(g.out, "deployed %s release %d\n", app, release)
+			case changed(res):
+				fmt.Fprintf(g.out, "deployed %s\n", app)
+			default:
+				fmt.Fprintf(g.out, "%s already runs this spec\n", app)
 			}
 			if wait {
-				return g.waitHealthy(cmd.Context(), app, timeout)
+				return g.waitDeploy(cmd, app, release, timeout)
 			}
 			return nil
 		},
@@ -103,8 +125,9 @@ func deployCmd(g *globals) *cobra.Command {
 	f.StringVar(&interval, "health-interval", "", "health check interval (default 2s)")
 	f.StringArrayVar(&constraints, "constraint", nil, "place only on hosts with label k=v (repeatable)")
 	f.IntVar(&maxPerHost, "max-per-host", 0, "at most N instances per host (0 = no limit)")
-	f.BoolVar(&wait, "wait", false, "wait until every instance is healthy")
-	f.DurationVar(&timeout, "timeout", 2*time.Minute, "how long --wait waits")
+	f.BoolVar(&wait, "wait", false, "follow the new release's rollout; fail unless it succeeds")
+	f.DurationVar(&timeout, "timeout", 10*time.Minute, "how long --wait waits (a rollout ends by its --progress-deadline)")
+	ro.register(f)
 	_ = cmd.MarkFlagRequired("image")
 	return cmd
 }
