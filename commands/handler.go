@@ -124,7 +124,7 @@ func (h *Handler) Execute(ctx context.Context, app, idempotencyKey string, decid
 			s.loaded = false // the original is not in the cache yet
 			return Result{Seq: ap.Seq, Duplicate: true}, nil
 		}
-		h.fold(s, evs, ap.Seq, idempotencyKey)
+		h.fold(s, evs, ap, idempotencyKey)
 		res := Result{Seq: ap.Seq, Events: evs}
 		for _, e := range evs {
 			res.Types = append(res.Types, events.TypeOf(e))
@@ -136,10 +136,10 @@ func (h *Handler) Execute(ctx context.Context, app, idempotencyKey string, decid
 
 // fold applies our own appended events to the cache. The expected-sequence
 // check passed, so nothing of this app lies between them and the cache.
-func (h *Handler) fold(s *appSlot, evs []events.Event, lastSeq uint64, key string) {
-	first := lastSeq - uint64(len(evs)) + 1
+func (h *Handler) fold(s *appSlot, evs []events.Event, ap events.Appended, key string) {
+	first := ap.Seq - uint64(len(evs)) + 1
 	for i, e := range evs {
-		s.state.Apply(events.Recorded{Envelope: events.Envelope{IdempotencyKey: key}, Event: e, Sequence: first + uint64(i)})
+		s.state.Apply(events.Recorded{Envelope: events.Envelope{IdempotencyKey: key, Time: ap.Time}, Event: e, Sequence: first + uint64(i)})
 	}
 }
 

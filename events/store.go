@@ -105,6 +105,8 @@ type Appended struct {
 	// Duplicate: the idempotency key was already stored within the
 	// deduplication window; Seq is the original's and nothing was added.
 	Duplicate bool
+	// Time is the time the events were stamped with.
+	Time time.Time
 }
 
 // Append stores evs, all of aggregate agg, atomically. expected is the
@@ -119,11 +121,12 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expected uint64, evs 
 		source = s.cfg.Source
 	}
 	msgs := make([]*nats.Msg, len(evs))
+	now := s.now()
 	for i, e := range evs {
 		if e.Aggregate() != agg {
 			return Appended{}, fmt.Errorf("append: event %s belongs to %v, not %v", TypeOf(e), e.Aggregate(), agg)
 		}
-		env, err := Wrap(e, source, opts.IdempotencyKey, s.now())
+		env, err := Wrap(e, source, opts.IdempotencyKey, now)
 		if err != nil {
 			return Appended{}, err
 		}
@@ -150,10 +153,10 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expected uint64, evs 
 		if err != nil {
 			return Appended{}, classify(fmt.Errorf("append %s: %w", TypeOf(evs[0]), err))
 		}
-		return Appended{Seq: ack.Sequence, Duplicate: ack.Duplicate}, nil
+		return Appended{Seq: ack.Sequence, Duplicate: ack.Duplicate, Time: now}, nil
 	}
 	seq, err := s.appendBatch(ctx, msgs)
-	return Appended{Seq: seq}, err
+	return Appended{Seq: seq, Time: now}, err
 }
 
 // expectedLastSubjSeqSubjHeader makes the expected-sequence check apply to

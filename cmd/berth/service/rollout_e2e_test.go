@@ -100,52 +100,27 @@ func (l *loadLoop) resetVersions() map[string]int {
 	return v
 }
 
-type appEvent struct {
-	Type string          `json:"type"`
-	Data json.RawMessage `json:"data"`
-	Seq  int64           `json:"seq"`
-}
-
-// appEvents reads the app's history from the read model.
-func appEvents(t testing.TB, d *service.Dev, app string) []appEvent {
-	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("http://%s/v1/apps/%s/events?limit=1000", d.APIAddr, app))
-	if err != nil {
-		t.Fatalf("events of %s: %v", app, err)
-	}
-	defer resp.Body.Close()
-	var out []appEvent
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("events of %s: %v", app, err)
-	}
-	return out
-}
-
-// rolloutEnd waits for release's rollout to end and returns the kind of
-// its terminal event and that event's reason.
-func rolloutEnd(t testing.TB, d *service.Dev, app string, release int, within time.Duration) (kind, reason string) {
+// rolloutEnd waits for release's rollout to end and returns its terminal
+// status and reason, as the read model has them.
+func rolloutEnd(t testing.TB, d *service.Dev, app string, release int, within time.Duration) (status, reason string) {
 	t.Helper()
 	eventually(t, within, fmt.Sprintf("release %d's rollout of %s ends", release, app), func() bool {
-		for _, e := range appEvents(t, d, app) {
-			k := strings.TrimPrefix(e.Type, "dev.berth.app.")
-			switch k {
-			case "rollout_succeeded", "rollout_rolled_back", "rollout_failed", "rollout_superseded":
-			default:
-				continue
-			}
-			var data struct {
-				Release int    `json:"release"`
-				Reason  string `json:"reason"`
-			}
-			_ = json.Unmarshal(e.Data, &data)
-			if data.Release == release {
-				kind, reason = k, data.Reason
-				return true
-			}
+		resp, err := http.Get(fmt.Sprintf("http://%s/v1/apps/%s/rollout?release=%d", d.APIAddr, app, release))
+		if err != nil {
+			return false
 		}
-		return false
+		defer resp.Body.Close()
+		var ro struct {
+			Status string `json:"status"`
+			Reason string `json:"reason"`
+		}
+		if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&ro) != nil {
+			return false
+		}
+		status, reason = ro.Status, ro.Reason
+		return status != "progressing" && status != "paused"
 	})
-	return kind, reason
+	return status, reason
 }
 
 // deployRelease deploys image with env TESTAPP_VERSION=version and extra
@@ -172,7 +147,7 @@ func TestRollouts(t *testing.T) {
 	const app = "rel"
 
 	v1 := deployRelease(t, d, app, image, "v1", 3)
-	if kind, reason := rolloutEnd(t, d, app, v1, 2*time.Minute); kind != "rollout_succeeded" {
+	if kind, reason := rolloutEnd(t, d, app, v1, 2*time.Minute); kind != "succeeded" {
 		t.Fatalf("first release: %s (%s)", kind, reason)
 	}
 	load := startLoad(t, d, app)
@@ -183,7 +158,7 @@ func TestRollouts(t *testing.T) {
 	t.Run("a release whose health check never passes rolls back by itself", func(t *testing.T) {
 		v := deployRelease(t, d, app, image, "v2-bad-health", 3, "--health-path", "/nonexistent")
 		kind, reason := rolloutEnd(t, d, app, v, 2*time.Minute)
-		if kind != "rollout_rolled_back" {
+		if kind != "rolled_back" {
 			t.Fatalf("bad health path: rollout ended %s (%s), want rolled back", kind, reason)
 		}
 		t.Logf("rolled back: %s", reason)
@@ -191,7 +166,7 @@ func TestRollouts(t *testing.T) {
 	t.Run("a release that crashes at start rolls back by itself", func(t *testing.T) {
 		v := deployRelease(t, d, app, image, "v3-crash", 3, "--env", "TESTAPP_EXIT_AT_START=3")
 		kind, reason := rolloutEnd(t, d, app, v, 2*time.Minute)
-		if kind != "rollout_rolled_back" {
+		if kind != "rolled_back" {
 			t.Fatalf("crash at start: rollout ended %s (%s), want rolled back", kind, reason)
 		}
 	})
@@ -207,7 +182,7 @@ func TestRollouts(t *testing.T) {
 	t.Run("a good rolling update replaces every instance", func(t *testing.T) {
 		v := deployRelease(t, d, app, image, "v4", 3, "--min-healthy", "1s")
 		kind, reason := rolloutEnd(t, d, app, v, 2*time.Minute)
-		if kind != "rollout_succeeded" {
+		if kind != "succeeded" {
 			t.Fatalf("good release: rollout ended %s (%s)", kind, reason)
 		}
 		eventually(t, 30*time.Second, "only v4 answers", func() bool {
@@ -236,10 +211,10 @@ func TestRollouts(t *testing.T) {
 	t.Run("a deploy during a rollout supersedes it", func(t *testing.T) {
 		slow := deployRelease(t, d, app, image, "v6-slow", 3, "--min-healthy", "1h", "--progress-deadline", "10m")
 		next := deployRelease(t, d, app, image, "v7", 3, "--min-healthy", "1s")
-		if kind, _ := rolloutEnd(t, d, app, slow, time.Minute); kind != "rollout_superseded" {
+		if kind, _ := rolloutEnd(t, d, app, slow, time.Minute); kind != "superseded" {
 			t.Errorf("release %d's rollout ended %s, want superseded", slow, kind)
 		}
-		if kind, reason := rolloutEnd(t, d, app, next, 2*time.Minute); kind != "rollout_succeeded" {
+		if kind, reason := rolloutEnd(t, d, app, next, 2*time.Minute); kind != "succeeded" {
 			t.Fatalf("superseding release: %s (%s)", kind, reason)
 		}
 		eventually(t, 30*time.Second, "only v7 instances", func() bool {
