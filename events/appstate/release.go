@@ -159,4 +159,3 @@ func (a *App) countFailure(id string) {
 		r.Failures++
 	}
 }
-
