@@ -85,6 +85,16 @@ func (o RolloutOptions) Spec() (events.RolloutSpec, error) {
 		}
 		errs = append(errs, checkSteps(s.CanarySteps))
 		s.CanaryIntervalMS = durationIn(&errs, "canary_interval", o.CanaryInterval, DefaultCanaryInterval, time.Second, time.Hour)
+		// Every step takes at least an interval: the default deadline
+		// leaves room for all of them, and one given must too.
+		judged := int64(len(s.CanarySteps)) * s.CanaryIntervalMS
+		switch {
+		case o.ProgressDeadline == "":
+			s.ProgressDeadlineMS += judged
+		case s.ProgressDeadlineMS > 0 && s.ProgressDeadlineMS <= judged:
+			errs = append(errs, invalid("progress_deadline", "%s is shorter than %d canary steps of %s",
+				o.ProgressDeadline, len(s.CanarySteps), time.Duration(s.CanaryIntervalMS)*time.Millisecond))
+		}
 		s.MaxErrorRate = DefaultMaxErrorRate
 		if o.MaxErrorRate != nil {
 			s.MaxErrorRate = *o.MaxErrorRate

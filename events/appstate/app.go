@@ -145,7 +145,10 @@ func (a *App) apply(e events.Event, at time.Time) {
 			a.countFailure(e.Instance)
 		}
 	case events.InstanceExited:
-		if a.setState(e.Instance, StateExited, StateScheduled, StateRunning, StateHealthy, StateUnhealthy) {
+		// An instance that failed its health check and then exits is
+		// one failure, not two.
+		wasUnhealthy := a.Instances[e.Instance].State == StateUnhealthy
+		if a.setState(e.Instance, StateExited, StateScheduled, StateRunning, StateHealthy, StateUnhealthy) && !wasUnhealthy {
 			a.countFailure(e.Instance)
 		}
 	case events.InstanceUnscheduled:

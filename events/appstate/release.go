@@ -47,8 +47,11 @@ type Rollout struct {
 	KeepOld   int       `json:"keep_old"`
 	StartedAt time.Time `json:"started_at"`
 	StepAt    time.Time `json:"step_at"`
-	EndedAt   time.Time `json:"ended_at,omitzero"`
-	Reason    string    `json:"reason,omitempty"`
+	// PausedAt is when a paused rollout was paused; the time it stays
+	// paused does not count toward its progress deadline.
+	PausedAt time.Time `json:"paused_at,omitzero"`
+	EndedAt  time.Time `json:"ended_at,omitzero"`
+	Reason   string    `json:"reason,omitempty"`
 }
 
 // Live reports whether the rollout has not ended.
@@ -96,11 +99,14 @@ func (a *App) applyRelease(e events.Event, at time.Time) bool {
 		}
 	case events.RolloutPaused:
 		if ro := a.liveRollout(e.Release); ro != nil {
-			ro.Status, ro.Reason = RolloutPaused, e.Reason
+			ro.Status, ro.Reason, ro.PausedAt = RolloutPaused, e.Reason, at
 		}
 	case events.RolloutResumed:
 		if ro := a.liveRollout(e.Release); ro != nil {
-			ro.Status, ro.Reason, ro.StepAt = RolloutProgressing, e.Reason, at
+			if ro.Status == RolloutPaused && at.After(ro.PausedAt) {
+				ro.StartedAt = ro.StartedAt.Add(at.Sub(ro.PausedAt))
+			}
+			ro.Status, ro.Reason, ro.StepAt, ro.PausedAt = RolloutProgressing, e.Reason, at, time.Time{}
 		}
 	case events.RolloutSucceeded:
 		a.end(e.Release, RolloutSucceeded, e.Reason, at)

@@ -3,6 +3,7 @@ package appstate_test
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events"
@@ -145,7 +146,7 @@ func TestFoldRolloutFields(t *testing.T) {
 	}
 	check("started")
 	if s := h.app.Rollout.Spec; s.Strategy != events.StrategyCanary || !reflect.DeepEqual(s.CanarySteps, []int{10, 50, 100}) ||
-		s.CanaryIntervalMS != 30_000 || s.MinHealthyMS != 5000 || s.ProgressDeadlineMS != 120_000 || !s.AutoRollback ||
+		s.CanaryIntervalMS != 30_000 || s.MinHealthyMS != 5000 || s.ProgressDeadlineMS != 120_000+3*30_000 || !s.AutoRollback ||
 		s.MaxFailures != 2 || s.MaxErrorRate != 0.01 || s.MinRequests != 20 {
 		t.Fatalf("the started rollout's spec lacks a resolved default: %+v", s)
 	}
@@ -153,10 +154,12 @@ func TestFoldRolloutFields(t *testing.T) {
 	want.Step, want.Weight, want.StepAt, want.Reason = 1, 50, at(130), "step"
 	check("stepped")
 	h.action(140, commands.ActionPause)
-	want.Status, want.Reason = appstate.RolloutPaused, "pause requested"
+	want.Status, want.Reason, want.PausedAt = appstate.RolloutPaused, "pause requested", at(140)
 	check("paused")
 	h.action(150, commands.ActionResume)
-	want.Status, want.Reason, want.StepAt = appstate.RolloutProgressing, "resume requested", at(150)
+	want.Status, want.Reason, want.StepAt, want.PausedAt = appstate.RolloutProgressing, "resume requested", at(150), time.Time{}
+	// The 10s paused don't count toward the deadline.
+	want.StartedAt = want.StartedAt.Add(10 * time.Second)
 	check("resumed: the interval starts again")
 	h.stepTo(151, 1, 2, 100, -1) // a step of another release
 	check("a step of another release")
@@ -225,7 +228,6 @@ func TestFoldFailures(t *testing.T) {
 // failed"), so with the default of 2 a single hung-then-crashed instance
 // must not end the rollout.
 func TestFoldFailureCountsAnInstanceOnce(t *testing.T) {
-	t.Skip("BUG: an instance of the new release that goes unhealthy and then exits is counted twice in Release.Failures")
 	h := serving(t, 3).deploy(100, "berth-testapp:v2", 3, commands.RolloutOptions{})
 	h.started(101, 2, "b1").sick(102, "b1").exit(103, "b1")
 	if got := h.app.Releases[2].Failures; got != 1 {

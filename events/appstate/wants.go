@@ -37,7 +37,10 @@ func (a *App) Wants() Wants {
 	surge, unavail := Surge(ro.Spec, r)
 	if ro.Spec.Strategy == events.StrategyCanary {
 		n := int(math.Ceil(float64(r) * float64(ro.Weight) / 100))
-		return Wants{Target: min(max(n, 1), max(r, 1)), Old: r, From: ro.From}
+		if r > 0 {
+			n = min(max(n, 1), r)
+		}
+		return Wants{Target: n, Old: r, From: ro.From}
 	}
 	keep := r
 	if ro.KeepOld >= 0 {
@@ -99,7 +102,7 @@ func (a *App) Weights() []Weight {
 	case ro != nil && ro.Release == a.Target && ro.From != 0 && ro.Spec.Strategy == events.StrategyCanary &&
 		(ro.Live() || ro.Status == RolloutFailed):
 		return []Weight{{Release: ro.Release, Weight: ro.Weight}, {Release: ro.From, Weight: 100 - ro.Weight}}
-	case ro.Live() && ro.From != 0:
+	case ro != nil && (ro.Live() || ro.Status == RolloutFailed) && ro.Release == a.Target && ro.From != 0:
 		return nil
 	}
 	return []Weight{{Release: a.Target, Weight: 100}}

@@ -52,10 +52,10 @@ type Input struct {
 //     rolls back, otherwise the next step, or success after the last.
 func Decide(in Input) events.Event {
 	app := in.App
-	ro := app.Rollout
-	if app == nil || !app.Exists || app.Stopped || !ro.Live() {
+	if app == nil || !app.Exists || app.Stopped || !app.Rollout.Live() {
 		return nil
 	}
+	ro := app.Rollout
 	st := observe(app, in.Now)
 	if ro.Status == appstate.RolloutPaused {
 		return nil
@@ -64,20 +64,23 @@ func Decide(in Input) events.Event {
 		return fail(app, st.in, fmt.Sprintf("%d instance(s) of release %d failed (%s); the limit is %d",
 			st.in.Failures, ro.Release, st.failed, ro.Spec.MaxFailures))
 	}
+	r := st.in.Desired
+	rollingDone := (ro.From == 0 || ro.Spec.Strategy != events.StrategyCanary) && st.in.Available >= r
+	if rollingDone {
+		// Checked before the deadline: a rollout that got there is not
+		// rolled back because nobody looked in time (a restart).
+		return events.RolloutSucceeded{App: app.Name, Release: ro.Release, Inputs: st.in,
+			Reason: fmt.Sprintf("%d/%d instances of release %d healthy for %s", st.in.Available, r, ro.Release, minHealthy(ro))}
+	}
 	deadline := time.Duration(ro.Spec.ProgressDeadlineMS) * time.Millisecond
 	if deadline > 0 && in.Now.Sub(ro.StartedAt) > deadline {
 		return fail(app, st.in, fmt.Sprintf("progress deadline %s passed with %d/%d instances of release %d available",
 			deadline, st.in.Available, st.in.Desired, ro.Release))
 	}
-	r := st.in.Desired
-	if ro.From == 0 || ro.Spec.Strategy != events.StrategyCanary {
-		if st.in.Available >= r {
-			return events.RolloutSucceeded{App: app.Name, Release: ro.Release, Inputs: st.in,
-				Reason: fmt.Sprintf("%d/%d instances of release %d healthy for %s", st.in.Available, r, ro.Release, minHealthy(ro))}
-		}
-		if ro.From == 0 {
-			return nil
-		}
+	switch {
+	case ro.From == 0:
+		return nil
+	case ro.Spec.Strategy != events.StrategyCanary:
 		return rolling(app, st.in)
 	}
 	return canary(in, st.in)
