@@ -28,7 +28,7 @@ type loadLoop struct {
 	failures []string
 }
 
-func startLoad(t *testing.T, d *service.Dev, app string) *loadLoop {
+func startLoad(t testing.TB, d *service.Dev, app string) *loadLoop {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // bounded whatever happens
 	l := &loadLoop{stop: cancel, statuses: map[int]int{}, versions: map[string]int{}}
