@@ -71,6 +71,7 @@ func berthCode(t testing.TB, d *service.Dev, args ...string) (string, int) {
 
 type instance struct {
 	ID       string `json:"id"`
+	Version  int    `json:"version"`
 	State    string `json:"state"`
 	Host     string `json:"host"`
 	HostAddr string `json:"host_addr"`

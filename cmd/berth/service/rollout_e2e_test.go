@@ -164,8 +164,12 @@ func TestRollouts(t *testing.T) {
 		t.Logf("rolled back: %s", reason)
 	})
 	t.Run("a release that crashes at start rolls back by itself", func(t *testing.T) {
-		v := deployRelease(t, d, app, image, "v3-crash", 3, "--env", "TESTAPP_EXIT_AT_START=3")
-		kind, reason := rolloutEnd(t, d, app, v, 2*time.Minute)
+		out, code := berthCode(t, d, "deploy", app, "--image", image, "--replicas", "3", "--memory", "32m",
+			"--env", "TESTAPP_VERSION=v3-crash", "--env", "TESTAPP_EXIT_AT_START=3", "--wait", "--timeout", "3m")
+		if code == 0 || !strings.Contains(out, "rolled back") {
+			t.Errorf("deploy --wait of a crashing release: exit %d, want non-zero with the reason; output:\n%s", code, out)
+		}
+		kind, reason := rolloutEnd(t, d, app, 3, 2*time.Minute)
 		if kind != "rolled_back" {
 			t.Fatalf("crash at start: rollout ended %s (%s), want rolled back", kind, reason)
 		}
@@ -180,11 +184,23 @@ func TestRollouts(t *testing.T) {
 	}
 
 	t.Run("a good rolling update replaces every instance", func(t *testing.T) {
-		v := deployRelease(t, d, app, image, "v4", 3, "--min-healthy", "1s")
-		kind, reason := rolloutEnd(t, d, app, v, 2*time.Minute)
-		if kind != "succeeded" {
-			t.Fatalf("good release: rollout ended %s (%s)", kind, reason)
+		out, code := berthCode(t, d, "deploy", app, "--image", image, "--replicas", "3", "--memory", "32m",
+			"--env", "TESTAPP_VERSION=v4", "--health-interval", "500ms", "--min-healthy", "1s", "--wait", "--timeout", "3m")
+		if code != 0 {
+			t.Fatalf("deploy --wait of a good release: exit %d:\n%s", code, out)
 		}
+		// --wait returned: release 4 serves with every replica.
+		h := healthy(instances(t, d, app))
+		n4 := 0
+		for _, i := range h {
+			if i.Version == 4 {
+				n4++
+			}
+		}
+		if n4 != 3 {
+			t.Errorf("after deploy --wait: healthy %+v, want 3 of release 4", h)
+		}
+		t.Logf("deploy --wait:\n%s", out)
 		eventually(t, 30*time.Second, "only v4 answers", func() bool {
 			load.resetVersions()
 			time.Sleep(500 * time.Millisecond)
