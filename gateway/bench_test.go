@@ -11,7 +11,8 @@ import (
 )
 
 // BenchmarkGatewayProxy compares GETs through the gateway with GETs straight
-// to the backend, over kept-alive connections.
+// to the backend, over kept-alive connections; "gateway-weighted" splits
+// the app 10/90 between two releases, one endpoint each.
 func BenchmarkGatewayProxy(b *testing.B) {
 	body := []byte("hello from the backend\n")
 	var backends []routing.Endpoint
@@ -21,7 +22,11 @@ func BenchmarkGatewayProxy(b *testing.B) {
 	}
 	table, _ := routing.Build(nil, backends)
 	g := startGateway(b, gateway.Static(table), gateway.Config{})
-	for len(g.Table().Apps()) == 0 {
+	releases := []routing.Endpoint{backends[0], backends[1]}
+	releases[0].Release, releases[1].Release = 7, 6
+	weighted, _ := routing.Build([]routing.Route{{App: "web", Weights: []routing.Weight{{Release: 7, Weight: 10}, {Release: 6, Weight: 90}}}}, releases)
+	gw := startGateway(b, gateway.Static(weighted), gateway.Config{})
+	for len(g.Table().Apps()) == 0 || len(gw.Table().Apps()) == 0 {
 		time.Sleep(time.Millisecond)
 	}
 
@@ -51,4 +56,5 @@ func BenchmarkGatewayProxy(b *testing.B) {
 	}
 	b.Run("direct", func(b *testing.B) { run(b, "http://"+backends[0].Addr+"/", "web.localhost") })
 	b.Run("gateway", func(b *testing.B) { run(b, g.url+"/", "web.localhost") })
+	b.Run("gateway-weighted", func(b *testing.B) { run(b, gw.url+"/", "web.localhost") })
 }

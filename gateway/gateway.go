@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/gateway/routing"
 	"github.com/berth-dev/berth/gateway/stats"
 )
@@ -88,6 +89,7 @@ func (g *Gateway) SetTable(t *routing.Table) {
 	if t == nil {
 		t = routing.Empty()
 	}
+	t.CarryOver(g.table.Load())
 	g.table.Store(t)
 	counts := map[string]int{}
 	for _, name := range t.Apps() {
@@ -95,6 +97,27 @@ func (g *Gateway) SetTable(t *routing.Table) {
 		counts[name] = len(a.Endpoints)
 	}
 	g.metrics.SetEndpoints(counts)
+	g.recorder.Prune(func(app string, release int) bool { return releaseLive(t, app, release) })
+}
+
+// releaseLive reports whether the table still routes to release or names
+// it in the app's weights.
+func releaseLive(t *routing.Table, app string, release int) bool {
+	a, ok := t.App(app)
+	if !ok {
+		return false
+	}
+	for _, r := range a.Releases() {
+		if r.Version == release {
+			return true
+		}
+	}
+	for _, w := range a.Weights {
+		if w.Release == release {
+			return true
+		}
+	}
+	return false
 }
 
 // Table returns the routing table in use.
@@ -126,6 +149,12 @@ func (g *Gateway) Apps() []string {
 
 // Snapshot returns app's window stats.
 func (g *Gateway) Snapshot(app string) stats.Stats { return g.window.Snapshot(app) }
+
+// DrainReleases returns app's traffic per release since the previous call;
+// the stats publisher is its one caller.
+func (g *Gateway) DrainReleases(app string) []events.ReleaseTraffic {
+	return g.window.DrainReleases(app)
+}
 
 // Run listens on the configured addresses and serves until ctx ends.
 func (g *Gateway) Run(ctx context.Context) error {

@@ -40,20 +40,32 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		respond(w, errDenied{})
 		return
 	}
-	if len(app.Endpoints) == 0 {
+	pin, err := pinOf(r.Header)
+	if err != nil {
+		respond(w, err)
+		st.Observe(0, http.StatusBadRequest, 0, start)
+		return
+	}
+	pick, ok := app.Pick(pin)
+	if !ok {
 		// Counted in the window: demand for an app with no instance is
-		// exactly what scaling from zero needs to see.
-		respond(w, errNoInstance{app: app.Name})
-		st.Observe(http.StatusServiceUnavailable, 0, start)
+		// exactly what scaling from zero needs to see. Release 0: a
+		// release that is not serving yet must not be blamed for it.
+		if pin > 0 {
+			respond(w, errNoRelease{app: app.Name, release: pin})
+		} else {
+			respond(w, errNoInstance{app: app.Name})
+		}
+		st.Observe(0, http.StatusServiceUnavailable, 0, start)
 		return
 	}
 
-	rt := &route{app: app, stats: st}
-	rt.sel.init(app.Endpoints, app.Next())
+	rt := &route{app: app, stats: st, release: pick.Release}
+	rt.sel.init(app.Endpoints, pick)
 	rec := &responseRecorder{ResponseWriter: w}
 	// Deferred: ReverseProxy aborts with a panic when the upstream breaks
 	// off mid-body, and that request must still count.
-	defer func() { st.Observe(rec.status(), rec.bytes, start) }()
+	defer func() { st.Observe(rt.release, rec.status(), rec.bytes, start) }()
 	g.proxy.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), routeKey{}, rt)))
 }
 

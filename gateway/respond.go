@@ -37,6 +37,8 @@ func respond(w http.ResponseWriter, err error) {
 	var (
 		noApp      errNoApp
 		noInstance errNoInstance
+		noRelease  errNoRelease
+		badPin     errBadPin
 		denied     errDenied
 		dial       *dialError
 	)
@@ -45,6 +47,10 @@ func respond(w http.ResponseWriter, err error) {
 		status = http.StatusNotFound
 	case errors.As(err, &noInstance):
 		status = http.StatusServiceUnavailable
+	case errors.As(err, &noRelease):
+		status = http.StatusServiceUnavailable
+	case errors.As(err, &badPin):
+		status = http.StatusBadRequest
 	case errors.As(err, &denied):
 		status = http.StatusForbidden
 	case errors.As(err, &dial):

@@ -32,12 +32,12 @@ func TestDenyListAndMetrics(t *testing.T) {
 	if v := metricValue(expo, `berth_gateway_denied_requests_total{app="web"}`); v < 1 {
 		t.Errorf("denied counter = %v, want >= 1:\n%s", v, grep(expo, "denied"))
 	}
-	if v := metricValue(expo, `berth_gateway_requests_total{app="web",class="2xx"}`); v < 1 {
+	if v := metricValue(expo, `berth_gateway_requests_total{app="web",class="2xx",release="0"}`); v < 1 {
 		t.Errorf("2xx counter = %v, want >= 1:\n%s", v, grep(expo, "requests_total"))
 	}
 	for _, series := range []string{
 		`berth_gateway_response_bytes_total{app="web"}`,
-		`berth_gateway_request_duration_seconds_count{app="web"}`,
+		`berth_gateway_request_duration_seconds_count{app="web",release="0"}`,
 		`berth_gateway_endpoints{app="web"}`,
 	} {
 		if v := metricValue(expo, series); v <= 0 {

@@ -51,6 +51,9 @@ type route struct {
 	app   *routing.App
 	stats *stats.App
 	sel   selection
+	// release is the release of the endpoint tried last, whose answer (or
+	// failure) the request's stats count.
+	release int
 }
 
 // retryTransport picks the endpoint for each attempt. A refused connection
@@ -80,6 +83,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if attempt > 0 {
 			rt.stats.Retried()
 		}
+		rt.release = ep.Release
 		out := *req
 		u := *req.URL
 		u.Host = ep.Addr

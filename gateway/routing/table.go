@@ -19,11 +19,17 @@ type Table struct {
 // App is one app's slice of the table.
 type App struct {
 	Name string
-	// Endpoints is sorted by instance so every rebuild orders them alike.
+	// Endpoints is sorted by release, then instance, so every rebuild
+	// orders them alike and each release's endpoints are one run.
 	Endpoints []Endpoint
 	Domains   []string
-	deny      []netip.Prefix
-	next      atomic.Uint64
+	// Weights are the route's valid weights, as given.
+	Weights  []Weight
+	deny     []netip.Prefix
+	next     atomic.Uint64
+	releases []Release // by version, each with endpoints
+	schedule []int32   // one round of weighted picks, indexes into releases
+	turn     atomic.Uint64
 }
 
 // Empty is a table that routes nothing.
@@ -85,14 +91,26 @@ func Build(routes []Route, endpoints []Endpoint) (*Table, []error) {
 			}
 			a.deny = append(a.deny, p)
 		}
+		problems = append(problems, a.addWeights(r.Weights)...)
 	}
 
 	for _, a := range t.apps {
-		slices.SortFunc(a.Endpoints, func(x, y Endpoint) int {
-			return cmp.Or(cmp.Compare(x.Instance, y.Instance), cmp.Compare(x.Addr, y.Addr))
-		})
+		a.buildReleases()
 	}
 	return t, problems
+}
+
+// CarryOver continues prev's round-robin positions in t, which must not be
+// in use yet.
+func (t *Table) CarryOver(prev *Table) {
+	if prev == nil {
+		return
+	}
+	for name, a := range t.apps {
+		if p, ok := prev.apps[name]; ok {
+			a.carryOver(p)
+		}
+	}
 }
 
 // Lookup finds the app serving a Host header value (port allowed): a custom

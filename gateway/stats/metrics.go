@@ -6,7 +6,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics are the gateway's Prometheus series, labelled by app.
+// Metrics are the gateway's Prometheus series, labelled by app, and the
+// request counter and latency histogram also by release.
 type Metrics struct {
 	requests  *prometheus.CounterVec
 	bytesOut  *prometheus.CounterVec
@@ -28,17 +29,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "berth_gateway_requests_total",
-			Help: "Requests answered for an app, by status class (1xx..5xx).",
-		}, []string{"app", "class"}),
+			Help: "Requests answered for an app, by release (0: none, e.g. refused or without instance) and status class (1xx..5xx).",
+		}, []string{"app", "release", "class"}),
 		bytesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "berth_gateway_response_bytes_total",
 			Help: "Response body bytes sent to clients for an app.",
 		}, []string{"app"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "berth_gateway_request_duration_seconds",
-			Help:    "Time from request arrival to the end of the response, for an app.",
+			Help:    "Time from request arrival to the end of the response, for an app, by release.",
 			Buckets: latencyBuckets,
-		}, []string{"app"}),
+		}, []string{"app", "release"}),
 		denied: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "berth_gateway_denied_requests_total",
 			Help: "Requests refused by an app's deny list.",

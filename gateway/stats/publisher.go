@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/berth-dev/berth/events"
@@ -19,10 +20,12 @@ type Conn interface {
 	Publish(subject string, data []byte) error
 }
 
-// Snapshotter yields the apps to report and their stats.
+// Snapshotter yields the apps to report, their window stats and their
+// traffic per release since the previous drain.
 type Snapshotter interface {
 	Apps() []string
 	Snapshot(app string) Stats
+	DrainReleases(app string) []events.ReleaseTraffic
 }
 
 // PublisherConfig configures a Publisher.
@@ -57,10 +60,16 @@ func (c PublisherConfig) Validate() error {
 
 // Publisher periodically publishes every app's window as an
 // events.GatewaySample on core NATS: metrics are ephemeral, so not JetStream.
+// Each sample also carries the app's traffic per release since this
+// publisher's previous sample of it, so periods never overlap.
 type Publisher struct {
 	conn Conn
 	src  Snapshotter
 	cfg  PublisherConfig
+
+	mu    sync.Mutex
+	start time.Time            // the first period of every app begins here
+	last  map[string]time.Time // app -> end of its previous period
 }
 
 // NewPublisher publishes src's stats on conn.
@@ -69,7 +78,7 @@ func NewPublisher(conn Conn, src Snapshotter, cfg PublisherConfig) (*Publisher, 
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("publisher config: %w", err)
 	}
-	return &Publisher{conn: conn, src: src, cfg: cfg}, nil
+	return &Publisher{conn: conn, src: src, cfg: cfg, start: time.Now(), last: map[string]time.Time{}}, nil
 }
 
 // Run publishes every period until ctx ends.
@@ -90,12 +99,23 @@ func (p *Publisher) Run(ctx context.Context) error {
 	}
 }
 
-// PublishOnce publishes one report per app.
+// PublishOnce publishes one report per app. The per-release traffic is
+// drained even when publishing fails: a lost sample loses its period, it
+// never gets counted twice.
 func (p *Publisher) PublishOnce(now time.Time) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	var errs []error
 	for _, app := range p.src.Apps() {
 		s := p.src.Snapshot(app)
+		since, ok := p.last[app]
+		if !ok {
+			since = p.start
+		}
+		p.last[app] = now
 		body, err := json.Marshal(events.GatewaySample{
+			Releases: p.src.DrainReleases(app),
+			PeriodMS: max(now.Sub(since).Milliseconds(), 1),
 			App:      app,
 			Gateway:  p.cfg.Gateway,
 			Requests: s.Requests,

@@ -3,6 +3,8 @@ package stats
 import (
 	"sync"
 	"time"
+
+	"github.com/berth-dev/berth/events"
 )
 
 // ring keeps one app's last len(slots) seconds as per-second histograms, so
@@ -11,6 +13,10 @@ type ring struct {
 	mu    sync.Mutex
 	slots []slot
 	born  int64 // unix second of the first observation
+	// period is the traffic per release since the last drain, kept under
+	// the same lock as the window so that a request's count, error and
+	// latency always land in the same period.
+	period map[int]*releaseCounts
 }
 
 type slot struct {
@@ -21,13 +27,24 @@ type slot struct {
 }
 
 func newRing(seconds int, now time.Time) *ring {
-	return &ring{slots: make([]slot, seconds), born: now.Unix()}
+	return &ring{slots: make([]slot, seconds), born: now.Unix(), period: map[int]*releaseCounts{}}
 }
 
-func (r *ring) observe(now time.Time, d time.Duration, isErr bool) {
+func (r *ring) observe(now time.Time, d time.Duration, isErr bool, release int) {
 	sec := now.Unix()
 	b := bucketOf(d)
+	lb := latencyBucket(d)
 	r.mu.Lock()
+	p := r.period[release]
+	if p == nil {
+		p = newReleaseCounts()
+		r.period[release] = p
+	}
+	p.requests++
+	if isErr {
+		p.errors++
+	}
+	p.latency[lb]++
 	s := &r.slots[int(sec%int64(len(r.slots)))]
 	if s.sec != sec {
 		*s = slot{sec: sec}
@@ -38,6 +55,12 @@ func (r *ring) observe(now time.Time, d time.Duration, isErr bool) {
 	}
 	s.hist[b]++
 	r.mu.Unlock()
+}
+
+func (r *ring) drain() []events.ReleaseTraffic {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return drainPeriod(r.period)
 }
 
 func (r *ring) snapshot(now time.Time) Stats {

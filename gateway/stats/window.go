@@ -4,6 +4,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/berth-dev/berth/events"
 )
 
 // Stats is one app's traffic over the window ending now.
@@ -36,9 +38,20 @@ func NewWindow(span time.Duration, now func() time.Time) *Window {
 }
 
 // Observe records one answered request of app that took d; status is the
-// HTTP status sent.
-func (w *Window) Observe(app string, status int, d time.Duration) {
-	w.ring(app).observe(w.now(), d, status >= 500)
+// HTTP status sent, release the release that answered (0: none).
+func (w *Window) Observe(app string, release, status int, d time.Duration) {
+	w.ring(app).observe(w.now(), d, status >= 500, release)
+}
+
+// DrainReleases returns app's traffic per release since the previous call
+// and starts counting afresh: two calls never count the same request. Only
+// one reader (the publisher) may drain.
+func (w *Window) DrainReleases(app string) []events.ReleaseTraffic {
+	v, ok := w.rings.Load(app)
+	if !ok {
+		return nil
+	}
+	return v.(*ring).drain()
 }
 
 // Snapshot returns app's stats over the window; zero stats for an app never

@@ -17,10 +17,10 @@ func TestWindowPercentiles(t *testing.T) {
 	// 90 fast requests and 10 slow ones, spread over 5 seconds.
 	for s := range 5 {
 		for range 18 {
-			w.Observe("web", 200, 2*time.Millisecond)
+			w.Observe("web", 0, 200, 2*time.Millisecond)
 		}
 		for range 2 {
-			w.Observe("web", 502, 400*time.Millisecond)
+			w.Observe("web", 0, 502, 400*time.Millisecond)
 		}
 		if s < 4 {
 			clock.advance(time.Second)
@@ -43,7 +43,7 @@ func TestWindowPercentiles(t *testing.T) {
 
 	// Ten seconds on, all of that has slid out of the window.
 	clock.advance(10 * time.Second)
-	w.Observe("web", 200, time.Millisecond)
+	w.Observe("web", 0, 200, time.Millisecond)
 	got = w.Snapshot("web")
 	if got.Requests != 1 || got.Window != 10*time.Second {
 		t.Errorf("after sliding: requests %d window %v, want 1 and 10s", got.Requests, got.Window)
@@ -58,8 +58,8 @@ func TestWindowUnknownApp(t *testing.T) {
 	if got := w.Snapshot("nope"); got.Requests != 0 || got.Window != 30*time.Second {
 		t.Errorf("Snapshot = %+v", got)
 	}
-	w.Observe("b", 200, time.Millisecond)
-	w.Observe("a", 200, time.Millisecond)
+	w.Observe("b", 0, 200, time.Millisecond)
+	w.Observe("a", 0, 200, time.Millisecond)
 	if got := w.Apps(); len(got) != 2 || got[0] != "a" {
 		t.Errorf("Apps = %v", got)
 	}
