@@ -16,7 +16,7 @@ func Compute(c *Cluster, app AppSpec, newID func() string) Plan {
 	if newID == nil {
 		newID = NewIDs(app.Name)
 	}
-	ix := newIndex(c, app.Name)
+	ix := newIndex(c, app.Name, app.Release)
 	plan := Plan{Remove: ix.replaced}
 	want := max(app.Replicas, 0)
 	switch live := len(ix.live); {

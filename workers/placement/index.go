@@ -49,7 +49,7 @@ type index struct {
 	ports []int32 // every host's used ports, segmented by hostState.portLo/Hi
 }
 
-func newIndex(c *Cluster, app string) *index {
+func newIndex(c *Cluster, app string, release int) *index {
 	ix := &index{c: c, byID: make(map[string]int32, len(c.Hosts))}
 	ix.hosts = make([]hostState, 0, len(c.Hosts))
 	for i := range c.Hosts {
@@ -62,7 +62,7 @@ func newIndex(c *Cluster, app string) *index {
 	}
 	for i := range c.Instances {
 		in := &c.Instances[i]
-		if in.App != app {
+		if in.App != app || in.Release != release {
 			continue
 		}
 		switch in.State {

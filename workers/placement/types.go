@@ -22,8 +22,12 @@ type Host struct {
 
 // Instance is one container of an app, placed on a host.
 type Instance struct {
-	ID          string
-	App         string
+	ID  string
+	App string
+	// Release is the app release the instance runs; only instances of
+	// the spec's release count toward its replicas, the others of the
+	// same app just hold resources.
+	Release     int
 	Host        string
 	Port        int
 	MemoryBytes int64
@@ -62,7 +66,9 @@ func (i Instance) HoldsResources() bool {
 // AppSpec is what an app asks for. Zero MemoryBytes or CPUs means the app
 // needs none; MaxPerHost 0 means unlimited.
 type AppSpec struct {
-	Name        string
+	Name string
+	// Release is the release being placed (see Instance.Release).
+	Release     int
 	Replicas    int
 	MemoryBytes int64
 	CPUs        float64

@@ -97,7 +97,7 @@ func Decide(in Input) Decision {
 	for _, id := range ids {
 		inst := app.Instances[id]
 		r := app.ReleaseSpec(inst.Version)
-		p := placement.Instance{ID: id, App: app.Name, Host: inst.Host, Port: inst.HostPort,
+		p := placement.Instance{ID: id, App: app.Name, Release: inst.Version, Host: inst.Host, Port: inst.HostPort,
 			MemoryBytes: r.MemoryBytes, CPUs: r.CPUs, State: ownState(inst.State)}
 		gone := hostGone(hosts, inst.Host)
 		if inst.Version == app.Target {
@@ -116,8 +116,8 @@ func Decide(in Input) Decision {
 			continue
 		}
 		// Another release holds resources but does not count toward the
-		// target's replicas: placement sees it under another name.
-		p.App, p.State = otherRelease(app.Name), otherState(inst.State)
+		// target's replicas.
+		p.State = otherState(inst.State)
 		own = append(own, p)
 		switch {
 		case inst.State == appstate.StateExited:
@@ -133,7 +133,7 @@ func Decide(in Input) Decision {
 	want := max(wants.Target, 0)
 	removals = append(removals, trimOld(app, old, wants, healthy)...)
 
-	pspec := placement.AppSpec{Name: app.Name, Replicas: want, MemoryBytes: spec.MemoryBytes,
+	pspec := placement.AppSpec{Name: app.Name, Release: app.Target, Replicas: want, MemoryBytes: spec.MemoryBytes,
 		CPUs: spec.CPUs, Constraints: spec.Constraints, MaxPerHost: spec.MaxPerHost}
 	cluster := placement.Cluster{Hosts: in.Hosts, Instances: own, ReservedPorts: in.Reserved}
 	var d Decision
@@ -219,10 +219,6 @@ func trimOld(app *appstate.App, old []appstate.Instance, wants appstate.Wants, t
 	}
 	return out
 }
-
-// otherRelease names, for placement, the instances of an app's releases
-// other than its target: they hold resources without counting as replicas.
-func otherRelease(app string) string { return app + "@other" }
 
 func stopAll(app *appstate.App, ids []string, limit int) Decision {
 	var d Decision
