@@ -264,8 +264,10 @@ func TestRolloutStatusExitCodes(t *testing.T) {
 	}
 	f, base := newFakeAPI(t)
 	f.rollout = func(int, int) *readapi.Rollout { return nil }
-	if code, _, errOut := run(t, base, "rollout", "status", "web"); code != 1 || !strings.Contains(errOut, "no rollout") {
-		t.Errorf("no rollout: exit %d, stderr %q", code, errOut)
+	for _, watch := range []string{"--watch=false", "--watch"} {
+		if code, _, errOut := run(t, base, "rollout", "status", "web", watch); code != 1 || !strings.Contains(errOut, "no rollout") {
+			t.Errorf("no rollout, %s: exit %d, stderr %q", watch, code, errOut)
+		}
 	}
 }
 
@@ -406,4 +408,16 @@ func TestParseRate(t *testing.T) {
 			t.Errorf("parseRate(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
+}
+
+func FuzzParseRate(f *testing.F) {
+	for _, s := range []string{"1%", "0.01", "100%", "-1%", "1e-3", "NaN", "%", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseRate(s)
+		if err == nil && !(v >= 0 && v <= 1) {
+			t.Errorf("parseRate(%q) = %v, outside [0, 1]", s, v)
+		}
+	})
 }
