@@ -92,7 +92,7 @@ func parseRate(s string) (float64, error) {
 	if pct {
 		v /= 100
 	}
-	if v < 0 || v > 1 {
+	if !(v >= 0 && v <= 1) { // NaN too
 		return 0, fmt.Errorf("not between 0%% and 100%%")
 	}
 	return v, nil

@@ -115,10 +115,21 @@ func (g *globals) follow(ctx context.Context, w io.Writer, app string, release i
 				return ro, outcome(ro)
 			}
 		default:
-			if sup, err := g.supersededBefore(ctx, app, release, after); err != nil {
+			sup, none, err := g.supersededBefore(ctx, app, release, after)
+			switch {
+			case err != nil:
 				lastErr = err
-			} else if sup != nil {
+			case sup != nil:
 				return *sup, fmt.Errorf("release %d of %s was superseded by release %d before its rollout started", release, app, sup.Release)
+			case none && release > 0:
+				// An app that never had a rollout (a server without the
+				// rollout worker) is done when the release is healthy.
+				if ok, line, err := g.releaseHealthy(ctx, app, release); err != nil {
+					lastErr = err
+				} else if ok {
+					fmt.Fprintln(w, line)
+					return rolloutView{}, nil
+				}
 			}
 			if !waiting {
 				what := "a rollout"
@@ -142,16 +153,40 @@ func (g *globals) follow(ctx context.Context, w io.Writer, app string, release i
 
 // supersededBefore returns the app's latest rollout when it brings in a
 // release newer than release, started after after: release's own rollout
-// will then never come.
-func (g *globals) supersededBefore(ctx context.Context, app string, release int, after int64) (*rolloutView, error) {
+// will then never come. none reports that the app has no rollout at all.
+func (g *globals) supersededBefore(ctx context.Context, app string, release int, after int64) (sup *rolloutView, none bool, err error) {
 	if release == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	latest, found, err := g.fetchRollout(ctx, app, 0)
 	if err != nil || !found || latest.ID <= after || latest.Release <= release || latest.Rollback {
-		return nil, err
+		return nil, !found && err == nil, err
 	}
-	return &latest, nil
+	return &latest, false, nil
+}
+
+// releaseHealthy reports whether the app's replicas are healthy instances
+// of release.
+func (g *globals) releaseHealthy(ctx context.Context, app string, release int) (bool, string, error) {
+	var a map[string]any
+	var raw json.RawMessage
+	if err := g.client().Do(ctx, "GET", "/v1/apps/"+url.PathEscape(app), nil, "", &a); err != nil {
+		return false, "", err
+	}
+	if err := g.client().Do(ctx, "GET", "/v1/apps/"+url.PathEscape(app)+"/instances", nil, "", &raw); err != nil {
+		return false, "", err
+	}
+	insts, err := rowsOf(raw)
+	if err != nil {
+		return false, "", err
+	}
+	want, healthy := int(num(a["replicas"])), 0
+	for _, i := range insts {
+		if int(num(i["version"])) == release && i["state"] == "healthy" {
+			healthy++
+		}
+	}
+	return healthy >= want, fmt.Sprintf("%s release %d: healthy %d/%d (no rollout)", app, release, healthy, want), nil
 }
 
 func terminal(status string) bool {

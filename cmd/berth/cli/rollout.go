@@ -41,16 +41,16 @@ func rolloutStatusCmd(g *globals) *cobra.Command {
 		Args:  args(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			app := a[0]
-			if watch {
-				return g.followTo(cmd, app, 0, 0, timeout)
-			}
 			var raw json.RawMessage
 			if err := g.client().Do(cmd.Context(), "GET", rolloutPath(app, 0), nil, "", &raw); err != nil {
-				return err
+				return err // no such app, or no rollout yet: nothing to watch either
 			}
 			var ro rolloutView
 			if err := json.Unmarshal(raw, &ro); err != nil {
 				return fmt.Errorf("decode rollout of %s: %w", app, err)
+			}
+			if watch {
+				return g.followTo(cmd, app, ro.Release, ro.ID-1, timeout)
 			}
 			if g.json() {
 				if err := printJSON(g.out, raw); err != nil {

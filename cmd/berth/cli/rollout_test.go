@@ -32,6 +32,9 @@ type fakeAPI struct {
 	rollout  func(release, n int) *readapi.Rollout
 	calls    map[int]int
 	releases []readapi.Release
+	// instances answers GET .../instances at its n-th call.
+	instances func(n int) []readapi.Instance
+	instCalls int
 }
 
 type post struct {
@@ -67,6 +70,16 @@ func newFakeAPI(t *testing.T) (*fakeAPI, string) {
 			return
 		}
 		httpjson.Write(w, http.StatusOK, ro)
+	})
+	mux.HandleFunc("GET /v1/apps/{app}", func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Write(w, http.StatusOK, readapi.App{Name: r.PathValue("app"), Version: 1, Replicas: 2})
+	})
+	mux.HandleFunc("GET /v1/apps/{app}/instances", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		insts := f.instances(f.instCalls)
+		f.instCalls++
+		f.mu.Unlock()
+		httpjson.Write(w, http.StatusOK, insts)
 	})
 	mux.HandleFunc("GET /v1/apps/{app}/releases", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusOK, f.releases)
@@ -232,6 +245,25 @@ func TestDeployWaitSupersededBeforeItsRolloutStarted(t *testing.T) {
 	}
 }
 
+// On a server that starts no rollouts, deploy --wait ends when the new
+// release is healthy, instead of waiting for a rollout that never comes.
+func TestDeployWaitWithoutRollouts(t *testing.T) {
+	f, base := newFakeAPI(t)
+	f.answer = map[string]any{"seq": 2, "events": []string{"dev.berth.app.deployed"}, "release": 1}
+	f.rollout = func(int, int) *readapi.Rollout { return nil }
+	f.instances = func(n int) []readapi.Instance {
+		insts := []readapi.Instance{{ID: "web-a", Version: 1, State: "healthy"}, {ID: "web-b", Version: 1, State: "running"}}
+		if n >= 2 {
+			insts[1].State = "healthy"
+		}
+		return insts
+	}
+	code, out, errOut := run(t, base, "deploy", "web", "--image", "web:1", "--wait")
+	if code != 0 || !strings.Contains(out, "web release 1: healthy 2/2 (no rollout)\n") {
+		t.Errorf("exit %d, stderr %q:\n%s", code, errOut, out)
+	}
+}
+
 // rollout status exits like kubectl's: 0 for a rollout that succeeded or
 // still runs, 1 with the reason for one that rolled back, failed or was
 // superseded; -o json prints the rollout and keeps the exit code.
@@ -264,8 +296,10 @@ func TestRolloutStatusExitCodes(t *testing.T) {
 	}
 	f, base := newFakeAPI(t)
 	f.rollout = func(int, int) *readapi.Rollout { return nil }
-	if code, _, errOut := run(t, base, "rollout", "status", "web"); code != 1 || !strings.Contains(errOut, "no rollout") {
-		t.Errorf("no rollout: exit %d, stderr %q", code, errOut)
+	for _, watch := range []string{"--watch=false", "--watch"} {
+		if code, _, errOut := run(t, base, "rollout", "status", "web", watch); code != 1 || !strings.Contains(errOut, "no rollout") {
+			t.Errorf("no rollout, %s: exit %d, stderr %q", watch, code, errOut)
+		}
 	}
 }
 
@@ -406,4 +440,16 @@ func TestParseRate(t *testing.T) {
 			t.Errorf("parseRate(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
+}
+
+func FuzzParseRate(f *testing.F) {
+	for _, s := range []string{"1%", "0.01", "100%", "-1%", "1e-3", "NaN", "%", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseRate(s)
+		if err == nil && !(v >= 0 && v <= 1) {
+			t.Errorf("parseRate(%q) = %v, outside [0, 1]", s, v)
+		}
+	})
 }
