@@ -54,6 +54,7 @@ func foldReleases(r events.Recorded) ([]statement, error) {
 	case events.InstanceHealthFailed:
 		return moveInstance(e.App, e.Instance, "unhealthy", true, "scheduled", "running", "healthy"), nil
 	case events.InstanceExited:
+		// One that failed its check and then exits is one failure.
 		return moveInstance(e.App, e.Instance, "exited", true, "scheduled", "running", "healthy", "unhealthy"), nil
 	case events.InstanceUnscheduled:
 		return moveInstance(e.App, e.Instance, "unscheduled", false, "scheduled", "running", "healthy", "unhealthy", "exited"), nil
@@ -82,9 +83,15 @@ func moveInstance(app, instance, state string, fail bool, from ...string) []stat
 		return one(`UPDATE release_instances SET state = $3 WHERE app = $1 AND instance = $2 AND state = ANY($4)`,
 			app, instance, state, from)
 	}
-	return one(`WITH moved AS (
+	// Every part of the statement sees the rows as they were before it,
+	// so old is the state before the move: a move out of unhealthy (an
+	// unhealthy instance that exits) is not a second failure.
+	return one(`WITH old AS (
+			SELECT state FROM release_instances WHERE app = $1 AND instance = $2),
+		moved AS (
 			UPDATE release_instances SET state = $3 WHERE app = $1 AND instance = $2 AND state = ANY($4)
 			RETURNING version)
-		UPDATE releases r SET failures = r.failures + 1 FROM moved
-		WHERE r.app = $1 AND r.version = moved.version AND r.rolling_out`, app, instance, state, from)
+		UPDATE releases r SET failures = r.failures + 1 FROM moved, old
+		WHERE r.app = $1 AND r.version = moved.version AND r.rolling_out AND old.state <> 'unhealthy'`,
+		app, instance, state, from)
 }

@@ -52,7 +52,7 @@ func TestReleasesAndRolloutsFollowTheStream(t *testing.T) {
 		events.InstanceStarted{App: "web", Instance: "web-b", Host: "h1"},
 		events.InstanceHealthFailed{App: "web", Instance: "web-b", Reason: "503"},
 		events.InstanceHealthFailed{App: "web", Instance: "web-b", Reason: "503 again"}, // already unhealthy
-		events.InstanceExited{App: "web", Instance: "web-b", Host: "h1", ExitCode: 1},   // unhealthy → exited counts
+		events.InstanceExited{App: "web", Instance: "web-b", Host: "h1", ExitCode: 1},   // unhealthy → exited: the same failure
 		events.RolloutStepped{App: "web", Release: 2, Step: 1, Weight: 50, KeepOld: 1, Reason: "canary healthy", Inputs: in},
 		events.RolloutPaused{App: "web", Release: 2, Reason: "looking"},
 		events.RolloutStepped{App: "web", Release: 1, Step: 9, Weight: 9, Reason: "not the live rollout"},
@@ -78,7 +78,7 @@ func TestReleasesAndRolloutsFollowTheStream(t *testing.T) {
 	}
 	want := map[int]rel{
 		1: {"web:1", "deploy-1", "succeeded", "all healthy", 0},
-		2: {"web:2", "", "rolled_back", "error rate 30% > 1%", 2},
+		2: {"web:2", "", "rolled_back", "error rate 30% > 1%", 1},
 		3: {"web:3", "", "superseded", "superseded by release 4", 0},
 		4: {"web:4", "", "failed", "progress deadline 2m0s passed", 0},
 	}
