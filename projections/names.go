@@ -9,4 +9,5 @@ const (
 	HostsProjector     = "proj-hosts"
 	EndpointsProjector = "proj-endpoints"
 	HistoryProjector   = "proj-history"
+	HooksProjector     = "proj-hooks"
 )
