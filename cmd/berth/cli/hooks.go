@@ -22,6 +22,8 @@ func hookFlags(cmd *cobra.Command, c *service.ServerConfig) {
 	f := cmd.Flags()
 	f.BoolVar(&c.Hooks.AllowPrivate, "hooks-allow-private", false, "allow webhook receivers on loopback/private addresses and plain http")
 	f.DurationVar(&c.Hooks.RetryPeriod, "hooks-retry-period", 24*time.Hour, "how long a failing webhook receiver is retried before its events are dead-lettered")
+	f.DurationVar(&c.Hooks.Timeout, "hooks-timeout", 10*time.Second, "a webhook receiver must answer 2xx within this time")
+	f.DurationVar(&c.Hooks.AckWait, "hooks-ack-wait", time.Minute, "an event a crashed server was delivering is redelivered after this (more than twice --hooks-timeout)")
 }
 
 func hooksCmd(g *globals) *cobra.Command {
