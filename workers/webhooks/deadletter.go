@@ -20,7 +20,7 @@ const deadLetterTopic = "berth_hook_dead_letters"
 // middleware: each poisoned message becomes a dead-letter row in
 // hook_deliveries, where `berth hooks deliveries` shows it and from where
 // `berth hooks replay` (a rewind of the hook's consumer) sends it again.
-type deadLetters struct{ rec recorder }
+type deadLetters struct{ rec *recorder }
 
 var _ message.Publisher = deadLetters{}
 

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // env is one test's NATS, Postgres, hook commands and workers.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *natsserver.Server
 	store   *events.Store
 	db      *pgxpool.Pool
@@ -37,7 +37,9 @@ type env struct {
 	cfg     webhooks.Config
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvTB(t) }
+
+func newEnvTB(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	srv := natstest.Start(t)

@@ -47,7 +47,7 @@ type Worker struct {
 	store   Follower
 	cmds    Commander
 	secrets SecretGetter
-	rec     recorder
+	rec     *recorder
 	client  *http.Client
 	metrics *metrics
 	log     *slog.Logger
@@ -79,8 +79,9 @@ func New(cfg Config, store Follower, cmds Commander, secrets SecretGetter, db DB
 	if err != nil {
 		return nil, fmt.Errorf("webhooks metrics: %w", err)
 	}
-	return &Worker{cfg: cfg, store: store, cmds: cmds, secrets: secrets, rec: recorder{db: db, now: time.Now},
-		client: newClient(cfg), metrics: m, log: slog.Default().With("worker", "webhooks"), now: time.Now,
+	log := slog.Default().With("worker", "webhooks")
+	return &Worker{cfg: cfg, store: store, cmds: cmds, secrets: secrets, rec: newRecorder(db, log),
+		client: newClient(cfg), metrics: m, log: log, now: time.Now,
 		view: newView(), running: map[string]runningHandler{}}, nil
 }
 
@@ -106,6 +107,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		ResourceInitializer: w.initConsumer,
 		NakDelay:            backoff{initial: w.cfg.RetryInitial, max: w.cfg.RetryMax},
 		Unmarshaler:         unmarshaler{},
+		// The consumer has one event in flight, so the server sends the
+		// next only after it has this ack: waiting for its confirmation
+		// too would add a round trip and no ordering.
+		AckAsync: true,
 	})
 	if err != nil {
 		return fmt.Errorf("webhooks: subscriber: %w", err)
@@ -128,6 +133,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		<-runErr
 	}()
 
+	batches := make(chan struct{})
+	go func() { defer close(batches); w.rec.runBatches(ctx) }()
+	defer func() { <-batches }()
 	go w.retryStarts(ctx)
 	err = w.store.Follow(ctx, hookEvents, events.FollowOptions{}, func(r events.Recorded) error {
 		w.reconcile(ctx, w.view.apply(r))
