@@ -106,7 +106,7 @@ func TestRejectedEventIsDeadLetteredAndReplayed(t *testing.T) {
 	want := e.appendApp(1, "web")
 	rejectID.Store(want["web"][0])
 	want2 := e.appendApp(2, "web")
-	e.startWorker()
+	stop := e.startWorker()
 	natstest.Eventually(t, 30*time.Second, "later events accepted", allAccepted(r, want2))
 	if n := r.count(want["web"][0]); n != 0 {
 		t.Fatalf("rejected event accepted %d times", n)
@@ -134,6 +134,17 @@ func TestRejectedEventIsDeadLetteredAndReplayed(t *testing.T) {
 	}
 	natstest.Eventually(t, 30*time.Second, "dead letter replayed", func() bool { return r.count(want["web"][0]) == 1 })
 	natstest.Eventually(t, 30*time.Second, "later events replayed too", func() bool { return r.count(want2["web"][1]) == 2 })
+
+	// A restarted worker picks up where the replay's consumer is: only
+	// the new event is sent, nothing of the history again.
+	stop()
+	before := len(r.requests())
+	e.startWorker()
+	more := e.appendApp(1, "web")
+	natstest.Eventually(t, 30*time.Second, "new event after restart", func() bool { return r.count(more["web"][0]) == 1 })
+	if n := len(r.requests()) - before; n != 1 {
+		t.Errorf("after restart the receiver got %d requests, want only the new event", n)
+	}
 }
 
 // Hooks get only the apps and kinds they asked for; host events only

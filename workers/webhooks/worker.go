@@ -137,8 +137,20 @@ func (w *Worker) Run(ctx context.Context) error {
 	go func() { defer close(batches); w.rec.runBatches(ctx) }()
 	defer func() { <-batches }()
 	go w.retryStarts(ctx)
-	err = w.store.Follow(ctx, hookEvents, events.FollowOptions{}, func(r events.Recorded) error {
-		w.reconcile(ctx, w.view.apply(r))
+	// Hook history is folded first and handlers started once caught up:
+	// reconciling on the way would recreate consumers of hooks removed or
+	// replayed since, and send old events again.
+	caughtUp := false
+	err = w.store.Follow(ctx, hookEvents, events.FollowOptions{OnCaughtUp: func() {
+		caughtUp = true
+		for _, name := range w.view.names() {
+			w.reconcile(ctx, name)
+		}
+	}}, func(r events.Recorded) error {
+		name := w.view.apply(r)
+		if caughtUp {
+			w.reconcile(ctx, name)
+		}
 		return nil
 	})
 	if ctx.Err() != nil {
@@ -188,8 +200,15 @@ func (w *Worker) reconcile(ctx context.Context, name string) {
 	h, exists := w.view.get(name)
 	cur, running := w.running[name]
 	if running && (!exists || cur.consumer != h.ConsumerName()) {
-		cur.h.Stop()
-		<-cur.h.Stopped()
+		select {
+		case <-cur.h.Started():
+			cur.h.Stop()
+			<-cur.h.Stopped()
+		default:
+			// Never subscribed (NATS was away); Watermill can't take an
+			// unstarted handler back, so it is left to fail to start:
+			// its consumer name no longer belongs to any hook.
+		}
 		delete(w.running, name)
 		if !exists {
 			w.deleteConsumer(ctx, cur.consumer)
