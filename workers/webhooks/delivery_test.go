@@ -191,3 +191,40 @@ func appendOne(t *testing.T, e *env, ev events.Event) {
 		t.Fatal(err)
 	}
 }
+
+// A receiver failing for longer than the retry period: its events are
+// dead-lettered one after the other (not held forever), and a replay
+// delivers them once it is back.
+func TestRetryPeriodBoundsRetries(t *testing.T) {
+	e := newEnv(t)
+	e.cfg.RetryPeriod = 300 * time.Millisecond
+	var up atomic.Bool
+	r := newReceiver(t, func(string) int {
+		if up.Load() {
+			return http.StatusOK
+		}
+		return http.StatusBadGateway
+	})
+	e.addHook(hooks.Put{Name: "ci", URL: r.URL})
+	since := time.Now().Add(-time.Second)
+	want := e.appendApp(3, "web")
+	e.startWorker()
+	var dead int
+	natstest.Eventually(t, 60*time.Second, "every event dead-lettered", func() bool {
+		_ = e.db.QueryRow(context.Background(), `SELECT count(DISTINCT event_id) FROM hook_deliveries
+			WHERE hook = 'ci' AND outcome = 'dead' AND error LIKE 'receiver failing for %'`).Scan(&dead)
+		return dead == 3
+	})
+	up.Store(true)
+	from, err := hooks.FirstSeqSince(context.Background(), e.store.JetStream(), since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cmds.Execute(context.Background(), "ci", "", func(h *hooks.Hook) ([]events.Event, error) {
+		return hooks.Replay(h, since, from)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	natstest.Eventually(t, 30*time.Second, "replayed after recovery", allAccepted(r, want))
+	checkInOrder(t, r, want)
+}
