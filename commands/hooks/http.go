@@ -116,7 +116,7 @@ func (a *API) put(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, r, err)
 		return
 	}
-	out := PutResult{Result: res}
+	out := PutResult{Result: nonNilTypes(res)}
 	if len(res.Events) > 0 {
 		out.Secret = generated
 	}
@@ -134,7 +134,15 @@ func (a *API) run(w http.ResponseWriter, r *http.Request, name string, decide De
 		httpjson.WriteError(w, r, err)
 		return
 	}
-	respond(w, res, res)
+	respond(w, res, nonNilTypes(res))
+}
+
+// nonNilTypes makes "events" a JSON array even when nothing was appended.
+func nonNilTypes(res commands.Result) commands.Result {
+	if res.Types == nil {
+		res.Types = []string{}
+	}
+	return res
 }
 
 // respond answers 201 when events were appended, 200 otherwise.
@@ -142,14 +150,6 @@ func respond(w http.ResponseWriter, res commands.Result, body any) {
 	status := http.StatusOK
 	if len(res.Events) > 0 {
 		status = http.StatusCreated
-	}
-	if r, ok := body.(commands.Result); ok && r.Types == nil {
-		r.Types = []string{}
-		body = r
-	}
-	if p, ok := body.(PutResult); ok && p.Types == nil {
-		p.Types = []string{}
-		body = p
 	}
 	httpjson.Write(w, status, body)
 }

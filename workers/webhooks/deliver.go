@@ -93,7 +93,7 @@ func (w *Worker) post(ctx context.Context, hook, url, secret string, env events.
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return attempt{err: fmt.Errorf("%w: %v", errRefusedAddr, err)}
+		return attempt{err: fmt.Errorf("%w: %v", errBadURL, err)}
 	}
 	req.Header.Set("Content-Type", ContentType)
 	req.Header.Set("User-Agent", "Berth-Hookshot/1")

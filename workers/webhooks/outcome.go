@@ -20,7 +20,7 @@ func (a attempt) ok() bool { return a.err == nil && a.status >= 200 && a.status 
 // permanent: retrying cannot help. A 4xx other than 408 (timeout) and 429
 // (slow down) rejects this event; a refused address stays refused.
 func (a attempt) permanent() bool {
-	if errors.Is(a.err, errRefusedAddr) {
+	if errors.Is(a.err, errRefusedAddr) || errors.Is(a.err, errBadURL) {
 		return true
 	}
 	return a.err == nil && a.status >= 400 && a.status < 500 &&

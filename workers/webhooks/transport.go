@@ -16,6 +16,9 @@ import (
 // allow (server-side request forgery). Permanent for the event.
 var errRefusedAddr = errors.New("receiver address not allowed")
 
+// errBadURL: the hook's URL can't make a request. Permanent.
+var errBadURL = errors.New("invalid receiver URL")
+
 // newClient is the HTTP client deliveries use: no redirects followed, no
 // proxy from the environment, and unless private receivers are allowed,
 // every connection checked where it is made, after DNS resolution, so a
