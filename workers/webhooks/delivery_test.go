@@ -228,3 +228,35 @@ func TestRetryPeriodBoundsRetries(t *testing.T) {
 	natstest.Eventually(t, 30*time.Second, "replayed after recovery", allAccepted(r, want))
 	checkInOrder(t, r, want)
 }
+
+// The supervisor runs a worker again after a failure: the same Worker
+// starts afresh (new router, view folded again) and delivers on.
+func TestWorkerRunsAgain(t *testing.T) {
+	e := newEnv(t)
+	r := newReceiver(t, func(string) int { return http.StatusOK })
+	e.addHook(hooks.Put{Name: "ci", URL: r.URL})
+	w, err := webhooks.New(e.cfg, e.store, e.cmds, e.secrets, e.db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx) }()
+		return func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+		}
+	}
+	stop := run()
+	first := e.appendApp(2, "web")
+	natstest.Eventually(t, 30*time.Second, "first run delivers", allAccepted(r, first))
+	stop()
+	stop = run()
+	defer stop()
+	second := e.appendApp(2, "web")
+	natstest.Eventually(t, 30*time.Second, "second run delivers", allAccepted(r, map[string][]string{"web": append(first["web"], second["web"]...)}))
+	checkInOrder(t, r, map[string][]string{"web": append(first["web"], second["web"]...)})
+}

@@ -119,8 +119,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.router = router
-	w.routerSub = sub
+	w.mu.Lock()
+	w.router, w.routerSub = router, sub
+	w.running = map[string]runningHandler{}
+	w.view = newView() // folded afresh from the log on every run
+	w.mu.Unlock()
 	runErr := make(chan error, 1)
 	go func() { runErr <- router.Run(context.WithoutCancel(ctx)) }()
 	select {
@@ -133,9 +136,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		<-runErr
 	}()
 
+	// Everything below ends with this Run, also when following fails and
+	// the supervisor runs it again.
+	ctx, cancel := context.WithCancel(ctx)
 	batches := make(chan struct{})
 	go func() { defer close(batches); w.rec.runBatches(ctx) }()
-	defer func() { <-batches }()
+	defer func() { cancel(); <-batches }()
 	go w.retryStarts(ctx)
 	// Hook history is folded first and handlers started once caught up:
 	// reconciling on the way would recreate consumers of hooks removed or
