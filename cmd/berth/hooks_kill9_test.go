@@ -179,6 +179,18 @@ func TestHooksKill9DuringDelivery(t *testing.T) {
 		}
 	}
 
+	req, _ := http.NewRequest("GET", api+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		m, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(m), `berth_hook_deliveries_total{hook="ci",outcome="delivered"}`) ||
+			!strings.Contains(string(m), `berth_hook_delivery_seconds_bucket{hook="ci"`) {
+			t.Errorf("/metrics lacks the hook's counters:\n%s", m)
+		}
+	}
 	if out := berth("hooks", "list"); !strings.Contains(out, "ci") || !strings.Contains(out, r.URL) {
 		t.Errorf("hooks list:\n%s", out)
 	}
