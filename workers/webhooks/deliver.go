@@ -54,6 +54,11 @@ func (w *Worker) deliver(ctx context.Context, name string, msg *message.Message)
 		return fmt.Errorf("hook %s: %w", name, err)
 	}
 	a := w.post(ctx, name, h.Spec.URL, secret, env, msg.Payload)
+	if ctx.Err() != nil {
+		// Cut short by this server stopping, not the receiver's doing:
+		// not recorded; the event is redelivered.
+		return ctx.Err()
+	}
 	seq, _ := strconv.ParseUint(msg.Metadata.Get(mdSeq), 10, 64)
 	n, _ := strconv.Atoi(msg.Metadata.Get(mdDelivered))
 	rec := record{hook: name, eventID: env.ID, seq: seq, eventType: env.Type, subject: env.Subject, attempt: n, a: a}
