@@ -11,4 +11,5 @@ const (
 	HistoryProjector   = "proj-history"
 	ReleasesProjector  = "proj-releases"
 	RolloutsProjector  = "proj-rollouts"
+	HooksProjector     = "proj-hooks"
 )

@@ -24,7 +24,7 @@ type projector struct {
 
 // all lists every projector; Run starts a follow loop for each.
 func all() []projector {
-	return []projector{apps, instances, hosts, endpoints, history, releases, rollouts}
+	return []projector{apps, instances, hosts, endpoints, history, releases, rollouts, hooksProj}
 }
 
 // seq converts a stream sequence for a bigint column.

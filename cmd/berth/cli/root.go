@@ -67,7 +67,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	root.AddCommand(
 		deployCmd(g), scaleCmd(g), stopCmd(g), healthFailCmd(g),
 		appsCmd(g), psCmd(g), hostsCmd(g), eventsCmd(g), logsCmd(g),
-		autoscaleCmd(g), domainsCmd(g), denyCmd(g), rolloutCmd(g), rollbackCmd(g),
+		autoscaleCmd(g), domainsCmd(g), denyCmd(g), rolloutCmd(g), rollbackCmd(g), hooksCmd(g),
 		serverCmd(), agentCmd(), devCmd(), projectionsCmd(),
 	)
 	return root

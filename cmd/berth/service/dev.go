@@ -65,6 +65,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		return nil, fmt.Errorf("dev config: %w", err)
 	}
 	cfg.Server.setDefaults()
+	cfg.Server.Hooks.AllowPrivate = true // single machine: receivers on loopback, plain http
 	if cfg.HostPrefix == "" {
 		cfg.HostPrefix = "h"
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natsserver"
 	"github.com/berth-dev/berth/projections"
+	"github.com/berth-dev/berth/workers/webhooks"
 )
 
 // ServerConfig configures the control plane.
@@ -51,6 +52,9 @@ type ServerConfig struct {
 	SyslogListen        string
 	ElasticsearchURL    string
 	ElasticsearchPrefix string
+
+	// Hooks tunes webhook delivery (NATSURL is filled in).
+	Hooks webhooks.Config
 }
 
 func (c *ServerConfig) setDefaults() {
@@ -202,6 +206,9 @@ func (s *Server) startRoles(ctx context.Context, cfg ServerConfig, mux *http.Ser
 		return err
 	}
 	if err := s.startGateway(ctx, cfg); err != nil {
+		return err
+	}
+	if err := s.startHooks(ctx, cfg, mux); err != nil {
 		return err
 	}
 	return s.startLogpipe(ctx, cfg, mux)
