@@ -81,32 +81,15 @@ func (a *Autoscaler) Run(ctx context.Context) error {
 		}
 		defer func() { _ = sub.Unsubscribe() }()
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	following := a.view.Start(ctx, a.src, a.observe)
-	defer func() { cancel(); _ = following.Err() }() // stop the follower and wait for it
-	stopped := func(err error) error {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("follow events: %w", err)
-	}
-	if err := a.view.AwaitReady(ctx, following); err != nil {
-		return stopped(err)
-	}
-	a.cfg.Logger.Info("autoscaler running", "interval", a.cfg.Interval, "sustain", a.cfg.Rules.Sustain)
-	tick := time.NewTicker(a.cfg.Interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-following.Done():
-			return stopped(errors.Join(following.Err(), errors.New("follower stopped")))
-		case now := <-tick.C:
-			a.evaluate(ctx, now)
-		}
-	}
+	return clusterview.Loop{Name: "autoscaler", View: a.view, Src: a.src, After: a.observe, Every: a.cfg.Interval}.Run(ctx,
+		func() {
+			a.cfg.Logger.Info("autoscaler running", "interval", a.cfg.Interval, "sustain", a.cfg.Rules.Sustain)
+		},
+		func(ctx context.Context, tick bool) {
+			if tick {
+				a.evaluate(ctx, time.Now())
+			}
+		})
 }
 
 // onSample keeps a metric sample; the app is the subject's last token.

@@ -63,37 +63,11 @@ func New(cfg Config, src clusterview.Source, exec Executor) (*Worker, error) {
 // Run follows the event stream and keeps a prober per started instance
 // until ctx ends (then it returns nil) or the stream fails.
 func (w *Worker) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-
-	following := w.view.Start(ctx, w.src, w.observe)
-	defer func() { cancel(); _ = following.Err() }() // stop the follower and wait for it
-	if err := w.view.AwaitReady(ctx, following); err != nil {
-		return w.exit(ctx, err)
-	}
-	w.cfg.Logger.Info("health worker started")
-	resync := time.NewTicker(w.cfg.Resync)
-	defer resync.Stop()
-	for {
-		w.reconcile(ctx, &wg)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-following.Done():
-			return w.exit(ctx, following.Err())
-		case <-w.kick:
-		case <-resync.C:
-		}
-	}
-}
-
-func (w *Worker) exit(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return nil
-	}
-	return fmt.Errorf("health: follow events: %w", err)
+	defer wg.Wait() // after Run below stopped every prober's context
+	return clusterview.Loop{Name: "health", View: w.view, Src: w.src, After: w.observe, Every: w.cfg.Resync, Kick: w.kick}.Run(ctx,
+		func() { w.cfg.Logger.Info("health worker started") },
+		func(ctx context.Context, _ bool) { w.reconcile(ctx, &wg) })
 }
 
 // observe runs after each event is folded into the view: it remembers

@@ -79,42 +79,14 @@ func (w *Worker) Run(ctx context.Context) error {
 	if w.routes, err = events.OpenBucket(ctx, w.js, events.BucketRoutes); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel()
-	following := w.view.Start(ctx, w.src, w.observe)
-	defer func() { cancel(); _ = following.Err() }() // stop the follower and wait for it
-	if err := w.view.AwaitReady(ctx, following); err != nil {
-		return w.exit(ctx, err)
-	}
-	w.cfg.Logger.Info("registration worker started")
-	resync := time.NewTicker(w.cfg.Resync)
-	defer resync.Stop()
-	reload := true
-	for {
-		if reload {
-			w.load(ctx)
-		}
-		w.sync(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-following.Done():
-			return w.exit(ctx, following.Err())
-		case <-w.kick:
-			reload = false
-		case <-resync.C:
-			reload = true
-		}
-	}
-}
-
-func (w *Worker) exit(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return nil
-	}
-	return fmt.Errorf("registration: follow events: %w", err)
+	return clusterview.Loop{Name: "registration", View: w.view, Src: w.src, After: w.observe, Every: w.cfg.Resync, Kick: w.kick}.Run(ctx,
+		func() { w.cfg.Logger.Info("registration worker started") },
+		func(ctx context.Context, tick bool) {
+			if tick { // the first step and every resync read the buckets anew
+				w.load(ctx)
+			}
+			w.sync(ctx)
+		})
 }
 
 func (w *Worker) wake() {

@@ -90,32 +90,9 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("subscribe gateway samples: %w", err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	following := w.view.Start(ctx, w.src, nil)
-	defer func() { cancel(); _ = following.Err() }()
-	stopped := func(err error) error {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return fmt.Errorf("follow events: %w", err)
-	}
-	if err := w.view.AwaitReady(ctx, following); err != nil {
-		return stopped(err)
-	}
-	w.cfg.Logger.Info("rollout worker running", "interval", w.cfg.Interval)
-	tick := time.NewTicker(w.cfg.Interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-following.Done():
-			return stopped(errors.Join(following.Err(), errors.New("follower stopped")))
-		case <-tick.C:
-			w.evaluate(ctx)
-		}
-	}
+	return clusterview.Loop{Name: "rollout", View: w.view, Src: w.src, Every: w.cfg.Interval}.Run(ctx,
+		func() { w.cfg.Logger.Info("rollout worker running", "interval", w.cfg.Interval) },
+		func(ctx context.Context, _ bool) { w.evaluate(ctx) })
 }
 
 func (w *Worker) onSample(m *nats.Msg) {
