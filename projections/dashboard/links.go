@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -57,7 +58,7 @@ func (l *links) issue(ctx context.Context) (string, error) {
 
 // redeem succeeds once per code issued within LinkTTL.
 func (l *links) redeem(ctx context.Context, code string) error {
-	if len(code) != 32 {
+	if len(code) != 32 || strings.Trim(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 		return ErrLinkUsed
 	}
 	e, err := l.kv.Get(ctx, code)
