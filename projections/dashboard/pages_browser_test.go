@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natstest"
 	"github.com/berth-dev/berth/projections/dashboard"
+	"github.com/berth-dev/berth/projections/dashboard/browsertest"
 )
 
 // seed registers two hosts and deploys web with two healthy instances.
@@ -38,78 +38,78 @@ func seed(t *testing.T, e *env) {
 // signIn pastes the token into the sign-in form.
 func signIn(t *testing.T, tab context.Context, base, token string) {
 	t.Helper()
-	do(t, tab, chromedp.Navigate(base+"/"))
-	waitJS(t, tab, "sign-in form", `location.pathname === "/login" && !!document.getElementById("token")`)
-	do(t, tab, chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Submit(chromedp.CSS("#token")))
+	browsertest.Do(t, tab, chromedp.Navigate(base+"/"))
+	browsertest.WaitJS(t, tab, "sign-in form", `location.pathname === "/login" && !!document.getElementById("token")`)
+	browsertest.Do(t, tab, chromedp.SendKeys(chromedp.CSS("#token"), token), chromedp.Submit(chromedp.CSS("#token")))
 }
 
 func TestDashboardInBrowser(t *testing.T) {
 	e := start(t)
 	seed(t, e)
-	tab := browser(t)
-	dir := shots(t)
+	tab := browsertest.Start(t)
+	dir := browsertest.ShotsDir(t)
 
 	t.Run("sign-in refuses a wrong token", func(t *testing.T) {
 		signIn(t, tab, e.URL, "not-the-token")
-		waitJS(t, tab, "error shown", `!!document.querySelector(".error") && location.pathname === "/login"`)
+		browsertest.WaitJS(t, tab, "error shown", `!!document.querySelector(".error") && location.pathname === "/login"`)
 	})
 
 	t.Run("overview lists the app with its healthy count", func(t *testing.T) {
 		signIn(t, tab, e.URL, testToken)
-		waitJS(t, tab, "overview with web 2/2", `(() => {
+		browsertest.WaitJS(t, tab, "overview with web 2/2", `(() => {
 			const r = document.querySelector('tr[data-app="web"] .healthy');
 			return location.pathname === "/" && !!r && r.textContent.trim() === "2/2" })()`)
-		waitJS(t, tab, "hosts listed", `document.querySelectorAll("#hosts tbody tr").length === 2`)
-		waitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
-		screenshot(t, tab, dir, "overview")
+		browsertest.WaitJS(t, tab, "hosts listed", `document.querySelectorAll("#hosts tbody tr").length === 2`)
+		browsertest.WaitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
+		browsertest.Screenshot(t, tab, dir, "overview")
 	})
 
 	before := time.Now()
 	t.Run("scaling from the CLI path changes the app page without a reload", func(t *testing.T) {
-		do(t, tab, chromedp.Navigate(e.URL+"/apps/web"))
-		waitJS(t, tab, "app page with 2 instances", `document.querySelectorAll("#instances tbody tr").length === 2`)
-		waitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
-		eval[bool](t, tab, `window.notReloaded = true`)
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/apps/web"))
+		browsertest.WaitJS(t, tab, "app page with 2 instances", `document.querySelectorAll("#instances tbody tr").length === 2`)
+		browsertest.WaitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
+		browsertest.Eval[bool](t, tab, `window.notReloaded = true`)
 		// The slider steps by whole seconds: let the clock pass the second
 		// the page's state is from, so a moment before the scale exists.
 		boundary := before.Truncate(time.Second).Add(time.Second)
 		natstest.Eventually(t, 3*time.Second, "clock past "+boundary.String(), func() bool { return time.Now().After(boundary) })
 		e.run(t, "web", commands.Scale{App: "web", Replicas: 3}.Decide)
 		e.startInstance(t, "web", "web-cccc03", "dh1", 20002)
-		waitJS(t, tab, "3 instances, 3/3 healthy, same document", `window.notReloaded === true &&
+		browsertest.WaitJS(t, tab, "3 instances, 3/3 healthy, same document", `window.notReloaded === true &&
 			document.querySelectorAll("#instances tbody tr").length === 3 &&
 			document.querySelector("#summary .healthy").textContent.trim() === "3/3"`)
-		screenshot(t, tab, dir, "app")
+		browsertest.Screenshot(t, tab, dir, "app")
 	})
 
 	t.Run("the time slider shows the earlier instance set", func(t *testing.T) {
 		at := before.Truncate(time.Second).UnixMilli()
-		eval[bool](t, tab, fmt.Sprintf(`(() => { const s = document.getElementById("slider");
+		browsertest.Eval[bool](t, tab, fmt.Sprintf(`(() => { const s = document.getElementById("slider");
 			s.value = "%d"; s.dispatchEvent(new Event("input")); s.dispatchEvent(new Event("change")); return true })()`, at))
-		waitJS(t, tab, "2 instances as of the earlier moment", `window.notReloaded === true &&
+		browsertest.WaitJS(t, tab, "2 instances as of the earlier moment", `window.notReloaded === true &&
 			!!document.querySelector("#state .past") &&
 			document.querySelectorAll("#instances tbody tr").length === 2 &&
 			!document.querySelector('#instances tr[data-instance="web-cccc03"]')`)
-		if !strings.Contains(eval[string](t, tab, `location.search`), "at=") {
+		if !strings.Contains(browsertest.Eval[string](t, tab, `location.search`), "at=") {
 			t.Fatal("the slider did not put the moment into the address")
 		}
-		screenshot(t, tab, dir, "app-time-slider")
-		do(t, tab, chromedp.Click(chromedp.CSS("#to-live")))
-		waitJS(t, tab, "live again with 3 instances", `!document.querySelector("#state .past") &&
+		browsertest.Screenshot(t, tab, dir, "app-time-slider")
+		browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#to-live")))
+		browsertest.WaitJS(t, tab, "live again with 3 instances", `!document.querySelector("#state .past") &&
 			document.querySelectorAll("#instances tbody tr").length === 3`)
 	})
 
 	t.Run("an action from the page appends its event", func(t *testing.T) {
-		do(t, tab, chromedp.Navigate(e.URL+"/apps/web"))
-		waitJS(t, tab, "scale form", `!!document.getElementById("replicas")`)
-		eval[bool](t, tab, `(() => { document.getElementById("replicas").value = "1"; return true })()`)
-		do(t, tab, chromedp.Submit(chromedp.CSS("#replicas")))
-		waitJS(t, tab, "result shown", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("dev.berth.app.scaled")`)
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/apps/web"))
+		browsertest.WaitJS(t, tab, "scale form", `!!document.getElementById("replicas")`)
+		browsertest.Eval[bool](t, tab, `(() => { document.getElementById("replicas").value = "1"; return true })()`)
+		browsertest.Do(t, tab, chromedp.Submit(chromedp.CSS("#replicas")))
+		browsertest.WaitJS(t, tab, "result shown", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("dev.berth.app.scaled")`)
 		if s, ok := e.lastEvent(t, "web").(events.AppScaled); !ok || s.Replicas != 1 || s.Cause != "manual" {
 			t.Fatalf("last event is %#v, want AppScaled to 1", e.lastEvent(t, "web"))
 		}
-		do(t, tab, chromedp.Click(chromedp.CSS(`button[aria-label="Fail web-aaaa01"]`)))
-		waitJS(t, tab, "health-fail result", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("instance_health_failed")`)
+		browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(`button[aria-label="Fail web-aaaa01"]`)))
+		browsertest.WaitJS(t, tab, "health-fail result", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("instance_health_failed")`)
 		if f, ok := e.lastEvent(t, "web").(events.InstanceHealthFailed); !ok || f.Instance != "web-aaaa01" {
 			t.Fatalf("last event is %#v, want InstanceHealthFailed of web-aaaa01", e.lastEvent(t, "web"))
 		}
@@ -121,38 +121,38 @@ func TestDashboardInBrowser(t *testing.T) {
 			e.Dash.Metrics().AddGateway(events.GatewaySample{App: "web", Gateway: "g1", RPS: float64(10 + i), P95MS: 20,
 				Time: now.Add(-time.Duration(12-i) * 10 * time.Second)})
 		}
-		do(t, tab, chromedp.Navigate(e.URL+"/apps/web"))
-		waitJS(t, tab, "request chart line", `document.querySelectorAll("#charts polyline").length >= 2`)
-		screenshot(t, tab, dir, "app-charts")
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/apps/web"))
+		browsertest.WaitJS(t, tab, "request chart line", `document.querySelectorAll("#charts polyline").length >= 2`)
+		browsertest.Screenshot(t, tab, dir, "app-charts")
 	})
 
 	t.Run("hosts page groups by zone and marks a lost host live", func(t *testing.T) {
-		do(t, tab, chromedp.Navigate(e.URL+"/hosts"))
-		waitJS(t, tab, "two zones", `document.querySelectorAll(".zone").length === 2`)
-		waitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/hosts"))
+		browsertest.WaitJS(t, tab, "two zones", `document.querySelectorAll(".zone").length === 2`)
+		browsertest.WaitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
 		e.append(t, events.HostLost{Host: "dh2", LastSeen: time.Now()})
-		waitJS(t, tab, "dh2 marked lost", `!!document.querySelector('.host.lost[data-host="dh2"]')`)
-		screenshot(t, tab, dir, "hosts")
+		browsertest.WaitJS(t, tab, "dh2 marked lost", `!!document.querySelector('.host.lost[data-host="dh2"]')`)
+		browsertest.Screenshot(t, tab, dir, "hosts")
 	})
 
 	t.Run("events page follows the log", func(t *testing.T) {
-		do(t, tab, chromedp.Navigate(e.URL+"/events"))
-		waitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/events"))
+		browsertest.WaitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
 		e.run(t, "web", commands.SetDomains{App: "web", Domains: []string{"www.example.test"}}.Decide)
-		waitJS(t, tab, "new event listed", `[...document.querySelectorAll("[data-feed] li.new")].some(li => li.textContent.includes("app.domains_set"))`)
-		screenshot(t, tab, dir, "events")
+		browsertest.WaitJS(t, tab, "new event listed", `[...document.querySelectorAll("[data-feed] li.new")].some(li => li.textContent.includes("app.domains_set"))`)
+		browsertest.Screenshot(t, tab, dir, "events")
 	})
 
 	t.Run("a one-time sign-in link works once", func(t *testing.T) {
 		link := issueLink(t, e)
 		signOut(t, tab)
-		do(t, tab, chromedp.Navigate(e.URL+link))
-		waitJS(t, tab, "signed in on the overview", `location.pathname === "/" && !!document.querySelector('tr[data-app="web"]')`)
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+link))
+		browsertest.WaitJS(t, tab, "signed in on the overview", `location.pathname === "/" && !!document.querySelector('tr[data-app="web"]')`)
 		signOut(t, tab)
-		do(t, tab, chromedp.Navigate(e.URL+link))
-		waitJS(t, tab, "refused the second time", `location.pathname.startsWith("/login") &&
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+link))
+		browsertest.WaitJS(t, tab, "refused the second time", `location.pathname.startsWith("/login") &&
 			document.querySelector(".error").textContent.includes("already used")`)
-		screenshot(t, tab, dir, "login")
+		browsertest.Screenshot(t, tab, dir, "login")
 	})
 }
 
@@ -160,10 +160,10 @@ func TestDashboardInBrowser(t *testing.T) {
 // closed again.
 func signOut(t *testing.T, tab context.Context) {
 	t.Helper()
-	do(t, tab, chromedp.Click(chromedp.CSS(".signout button")))
-	waitJS(t, tab, "signed out", `location.pathname === "/login"`)
-	do(t, tab, chromedp.Navigate(strings.TrimSuffix(eval[string](t, tab, "location.origin"), "/")+"/hosts"))
-	waitJS(t, tab, "hosts page asks to sign in", `location.pathname === "/login" && location.search.includes("next=%2Fhosts")`)
+	browsertest.Do(t, tab, chromedp.Click(chromedp.CSS(".signout button")))
+	browsertest.WaitJS(t, tab, "signed out", `location.pathname === "/login"`)
+	browsertest.Do(t, tab, chromedp.Navigate(strings.TrimSuffix(browsertest.Eval[string](t, tab, "location.origin"), "/")+"/hosts"))
+	browsertest.WaitJS(t, tab, "hosts page asks to sign in", `location.pathname === "/login" && location.search.includes("next=%2Fhosts")`)
 }
 
 func issueLink(t *testing.T, e *env) string {
@@ -181,5 +181,3 @@ func issueLink(t *testing.T, e *env) string {
 	}
 	return l.Path
 }
-
-var _ = url.Values{}

@@ -25,15 +25,15 @@ func history(evs ...events.Event) []events.Recorded {
 
 func TestTimeAtFoldsTheEventsUpToTheMoment(t *testing.T) {
 	recs := history(
-		events.AppDeployed{App: "web", Version: 1, Spec: events.Spec{Image: "img:1", Replicas: 2}},                 // t0
+		events.AppDeployed{App: "web", Version: 1, Spec: events.Spec{Image: "img:1", Replicas: 2}},                             // t0
 		events.InstanceScheduled{App: "web", Instance: "web-a", Version: 1, Host: "h1", HostAddr: "10.0.0.1", HostPort: 20001}, // +1s
-		events.InstanceStarted{App: "web", Instance: "web-a", Host: "h1"},                                           // +2s
-		events.EndpointRegistered{App: "web", Instance: "web-a", Host: "h1", Addr: "10.0.0.1:20001"},                // +3s
-		events.InstanceScheduled{App: "web", Instance: "web-b", Version: 1, Host: "h2"},                             // +4s
-		events.InstanceExited{App: "web", Instance: "web-b", Host: "h2", ExitCode: 3},                               // +5s
-		events.AppScaled{App: "web", Replicas: 1, Previous: 2},                                                      // +6s
-		events.InstanceUnscheduled{App: "web", Instance: "web-b", Host: "h2", Reason: "scale down"},                 // +7s
-		events.InstanceStopped{App: "web", Instance: "web-b", Host: "h2"},                                           // +8s
+		events.InstanceStarted{App: "web", Instance: "web-a", Host: "h1"},                                                      // +2s
+		events.EndpointRegistered{App: "web", Instance: "web-a", Host: "h1", Addr: "10.0.0.1:20001"},                           // +3s
+		events.InstanceScheduled{App: "web", Instance: "web-b", Version: 1, Host: "h2"},                                        // +4s
+		events.InstanceExited{App: "web", Instance: "web-b", Host: "h2", ExitCode: 3},                                          // +5s
+		events.AppScaled{App: "web", Replicas: 1, Previous: 2},                                                                 // +6s
+		events.InstanceUnscheduled{App: "web", Instance: "web-b", Host: "h2", Reason: "scale down"},                            // +7s
+		events.InstanceStopped{App: "web", Instance: "web-b", Host: "h2"},                                                      // +8s
 	)
 	type inst struct{ ID, State, Reason string }
 	for _, tc := range []struct {

@@ -1,4 +1,4 @@
-package dashboard_test
+package browsertest
 
 import (
 	"context"
@@ -14,10 +14,10 @@ import (
 	"github.com/berth-dev/berth/events/natstest"
 )
 
-// browser starts Debian's chromium headless (as root it needs
-// --no-sandbox) and returns a tab. A missing chromium fails the test:
-// make deps installs it.
-func browser(t *testing.T) context.Context {
+// Start starts chromium headless at 1280×800 (as root it needs
+// --no-sandbox) and returns a tab. A missing chromium fails the test,
+// never skips it: make deps installs it.
+func Start(t testing.TB) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -36,15 +36,9 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
-// newTab is another tab of the same browser, sharing its cookies.
-func newTab(t *testing.T, parent context.Context) context.Context {
-	ctx, cancel := chromedp.NewContext(parent)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// shots is where screenshots go; kept after the test so people can look.
-func shots(t *testing.T) string {
+// ShotsDir is a new directory for screenshots, kept after the test so
+// people can look at them.
+func ShotsDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "berth-dashboard-screenshots-")
 	if err != nil {
@@ -53,7 +47,8 @@ func shots(t *testing.T) string {
 	return dir
 }
 
-func screenshot(t *testing.T, ctx context.Context, dir, name string) {
+// Screenshot saves the whole page as dir/name.png and prints the path.
+func Screenshot(t testing.TB, ctx context.Context, dir, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -67,7 +62,8 @@ func screenshot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Logf("screenshot: %s", path)
 }
 
-func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+// Do runs browser steps, failing the test on an error.
+func Do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -76,8 +72,8 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	}
 }
 
-// eval evaluates a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, js string) T {
+// Eval evaluates a JavaScript expression in the page.
+func Eval[T any](t testing.TB, ctx context.Context, js string) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -88,8 +84,8 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	return out
 }
 
-// waitJS polls a JavaScript condition in the page.
-func waitJS(t *testing.T, ctx context.Context, what, js string) {
+// WaitJS polls a JavaScript condition in the page for up to 15 seconds.
+func WaitJS(t testing.TB, ctx context.Context, what, js string) {
 	t.Helper()
 	natstest.Poll(t, 15*time.Second, 50*time.Millisecond, what, func() bool {
 		c, cancel := context.WithTimeout(ctx, 5*time.Second)
