@@ -38,7 +38,7 @@ type env struct {
 	Reads   *readapi.API
 }
 
-func start(t *testing.T) *env {
+func start(t testing.TB) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	nc := natstest.Connect(t, natstest.Start(t))
@@ -87,7 +87,7 @@ func start(t *testing.T) *env {
 }
 
 // append stores events as the scheduler, agents and workers would.
-func (e *env) append(t *testing.T, evs ...events.Event) uint64 {
+func (e *env) append(t testing.TB, evs ...events.Event) uint64 {
 	t.Helper()
 	var last uint64
 	for _, ev := range evs {
@@ -101,7 +101,7 @@ func (e *env) append(t *testing.T, evs ...events.Event) uint64 {
 }
 
 // run executes a command through the same path as the API and the CLI.
-func (e *env) run(t *testing.T, app string, decide commands.Decider) commands.Result {
+func (e *env) run(t testing.TB, app string, decide commands.Decider) commands.Result {
 	t.Helper()
 	res, err := e.Handler.Execute(context.Background(), app, "", decide)
 	if err != nil {
@@ -121,7 +121,7 @@ func (e *env) lastEvent(t *testing.T, app string) events.Event {
 }
 
 // startInstance appends what placing and starting a healthy instance records.
-func (e *env) startInstance(t *testing.T, app, id, host string, port int) uint64 {
+func (e *env) startInstance(t testing.TB, app, id, host string, port int) uint64 {
 	t.Helper()
 	addr := "127.0.0.1"
 	return e.append(t,
