@@ -45,7 +45,7 @@ func zones(hosts []HostRow) []Zone {
 
 func (d *Dashboard) hostsPage(r *http.Request, v *view) (string, error) {
 	at := d.seen(r)
-	hosts, err := d.hosts(r)
+	hosts, err := d.hosts(r.Context())
 	if err != nil {
 		return "", err
 	}

@@ -1,9 +1,12 @@
 package dashboard
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-dev/berth/projections/readapi"
 )
@@ -38,18 +41,18 @@ type overviewData struct {
 }
 
 func (d *Dashboard) overview(r *http.Request, v *view) (string, error) {
-	ctx := r.Context()
 	at := d.seen(r)
-	apps, err := d.cfg.Reads.Apps(ctx)
-	if err != nil {
-		return "", err
-	}
-	hosts, err := d.hosts(r)
-	if err != nil {
-		return "", err
-	}
-	evs, err := recentEvents(ctx, d.cfg.DB, 20)
-	if err != nil {
+	// The three reads are independent: run them side by side.
+	var (
+		apps  []readapi.App
+		hosts []HostRow
+		evs   []EventRow
+	)
+	g, ctx := errgroup.WithContext(r.Context())
+	g.Go(func() (err error) { apps, err = d.cfg.Reads.Apps(ctx); return err })
+	g.Go(func() (err error) { hosts, err = d.hosts(ctx); return err })
+	g.Go(func() (err error) { evs, err = recentEvents(ctx, d.cfg.DB, 20); return err })
+	if err := g.Wait(); err != nil {
 		return "", err
 	}
 	now := d.cfg.Now()
@@ -57,7 +60,7 @@ func (d *Dashboard) overview(r *http.Request, v *view) (string, error) {
 	for _, a := range apps {
 		m := d.metrics.App(a.Name, now)
 		data.Apps = append(data.Apps, AppRow{App: a, Traffic: m.Current, HasTraffic: m.HasCurrent,
-			Rollout: d.rolloutSummary(ctx, a.Name)})
+			Rollout: d.rolloutSummary(r.Context(), a.Name)})
 	}
 	v.Title, v.Nav, v.Data = "Overview", "overview", data
 	v.Stream = "/ui/stream?after=" + strconv.FormatUint(at, 10)
@@ -65,12 +68,12 @@ func (d *Dashboard) overview(r *http.Request, v *view) (string, error) {
 }
 
 // hosts lists the hosts with what each holds.
-func (d *Dashboard) hosts(r *http.Request) ([]HostRow, error) {
-	hs, err := d.cfg.Reads.Hosts(r.Context())
+func (d *Dashboard) hosts(ctx context.Context) ([]HostRow, error) {
+	hs, err := d.cfg.Reads.Hosts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byHost, err := placedInstances(r.Context(), d.cfg.DB)
+	byHost, err := placedInstances(ctx, d.cfg.DB)
 	if err != nil {
 		return nil, err
 	}
