@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,8 +54,10 @@ func summarize(data json.RawMessage) string {
 				continue
 			}
 			v = x
-		case float64, bool:
-			v = fmt.Sprint(x)
+		case float64:
+			v = strconv.FormatFloat(x, 'f', -1, 64)
+		case bool:
+			v = strconv.FormatBool(x)
 		case []any:
 			parts := make([]string, 0, len(x))
 			for _, p := range x {

@@ -152,6 +152,7 @@ func TestSummarize(t *testing.T) {
 		{`{"app":"web","deny":["10.0.0.0/8","192.0.2.7"]}`, "deny=[10.0.0.0/8 192.0.2.7]"},
 		{`{"error":"","exit_code":0,"oom_killed":false}`, "exit_code=0 oom_killed=false"},
 		{`{"inputs":{"rps":1}}`, ""},
+		{`{"memory_bytes":67108864,"cpus":0.5}`, "cpus=0.5 memory_bytes=67108864"},
 		{`not json`, ""},
 		{`{"reason":"` + strings.Repeat("x", 300) + `"}`, "reason=" + strings.Repeat("x", 190) + "..."},
 	} {
