@@ -31,6 +31,8 @@ type appData struct {
 	Timeline   []EventRow
 	// Done names what an action just appended.
 	Done string
+	// Logs: the log panel is on (the server has log search).
+	Logs bool
 }
 
 // aroundT is how many events the slider lists before and after its moment.
@@ -55,7 +57,7 @@ func (d *Dashboard) appPage(r *http.Request, v *view) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	data := appData{Name: name, Live: live, Time: timeAt(name, recs, at, aroundT), Done: r.URL.Query().Get("done")}
+	data := appData{Name: name, Live: live, Time: timeAt(name, recs, at, aroundT), Done: r.URL.Query().Get("done"), Logs: d.cfg.API != nil}
 	// Whole seconds: the slider steps by one second from its minimum.
 	data.SliderMin = recs[0].Time.Truncate(time.Second).UnixMilli()
 	data.SliderMax, data.SliderAt = now.UnixMilli(), at.UnixMilli()

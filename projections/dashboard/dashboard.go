@@ -48,6 +48,9 @@ type Config struct {
 	// sign-in codes (a KV bucket with Replicas copies).
 	NATS     *nats.Conn
 	Replicas int
+	// API answers the log search and follow the app page uses
+	// (GET /v1/apps/{app}/logs[/follow]); nil leaves logs off the page.
+	API http.Handler
 	Logger   *slog.Logger
 	// Now is the clock; tests set it.
 	Now func() time.Time
@@ -129,6 +132,10 @@ func (d *Dashboard) routes() *http.ServeMux {
 	mux.HandleFunc("GET /hosts", d.page(d.hostsPage))
 	mux.HandleFunc("GET /events", d.page(d.eventsPage))
 	mux.HandleFunc("GET /ui/stream", d.signedIn(d.stream))
+	if d.cfg.API != nil {
+		mux.HandleFunc("GET /ui/logs/{app}", d.signedIn(d.logs(false)))
+		mux.HandleFunc("GET /ui/logs/{app}/follow", d.signedIn(d.logs(true)))
+	}
 	mux.HandleFunc("POST /apps/{app}/scale", d.action(d.scale))
 	mux.HandleFunc("POST /apps/{app}/instances/{instance}/health-fail", d.action(d.healthFail))
 	return mux

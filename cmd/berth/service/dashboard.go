@@ -13,7 +13,7 @@ import (
 // API's bearer check on mux. It returns the handler in front of the API.
 func (s *Server) startDashboard(ctx context.Context, cfg ServerConfig, mux *http.ServeMux) (func(http.Handler) http.Handler, error) {
 	d, err := dashboard.New(ctx, dashboard.Config{Token: cfg.Token, Reads: readapi.New(s.DB), DB: s.DB,
-		Log: s.Store, Commands: s.Handler, NATS: s.NC, Replicas: cfg.StreamReplicas})
+		Log: s.Store, Commands: s.Handler, NATS: s.NC, Replicas: cfg.StreamReplicas, API: mux})
 	if err != nil {
 		return nil, err
 	}

@@ -87,7 +87,13 @@ func Eval[T any](t testing.TB, ctx context.Context, js string) T {
 // WaitJS polls a JavaScript condition in the page for up to 15 seconds.
 func WaitJS(t testing.TB, ctx context.Context, what, js string) {
 	t.Helper()
-	natstest.Poll(t, 15*time.Second, 50*time.Millisecond, what, func() bool {
+	WaitJSWithin(t, ctx, 15*time.Second, what, js)
+}
+
+// WaitJSWithin polls a JavaScript condition in the page for up to within.
+func WaitJSWithin(t testing.TB, ctx context.Context, within time.Duration, what, js string) {
+	t.Helper()
+	natstest.Poll(t, within, 50*time.Millisecond, what, func() bool {
 		c, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		ok, err := chromedp.Run(c, chromedp.Evaluate[bool](js))

@@ -117,4 +117,52 @@
       refresh();
     });
   }
+
+  // Logs: search through the API's log search, follow its live tail.
+  var logForm = document.getElementById("log-form");
+  if (logForm) {
+    var lines = document.getElementById("log-lines");
+    var status = document.getElementById("log-status");
+    var follow = document.getElementById("log-follow");
+    var tail = null;
+    var base = "/ui/logs/" + encodeURIComponent(logForm.dataset.app);
+    var line = function (rec) {
+      var li = document.createElement("li");
+      var t = (rec.time || "").replace("T", " ").replace(/\.\d+Z$/, "Z");
+      li.append(text("span", "inst", t + " " + (rec.instance || "") + " "), document.createTextNode(rec.message || rec.raw || ""));
+      lines.append(li);
+      while (lines.children.length > 500) lines.firstElementChild.remove();
+      lines.scrollTop = lines.scrollHeight;
+    };
+    var params = function () {
+      var p = new URLSearchParams();
+      var q = document.getElementById("log-q").value;
+      if (q) p.set("q", q);
+      return p;
+    };
+    logForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var p = params();
+      var secs = Number(document.getElementById("log-since").value);
+      p.set("since", new Date(Date.now() - secs * 1000).toISOString());
+      p.set("limit", "200");
+      status.textContent = "searching…";
+      fetch(base + "?" + p.toString(), { credentials: "same-origin" })
+        .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, b: b }; }); })
+        .then(function (res) {
+          lines.replaceChildren();
+          if (!res.ok) { status.textContent = res.b.error || "search failed"; return; }
+          (res.b.records || []).forEach(line);
+          status.textContent = (res.b.records || []).length + " lines";
+        })
+        .catch(function () { status.textContent = "search failed"; });
+    });
+    follow.addEventListener("change", function () {
+      if (tail) { tail.close(); tail = null; }
+      if (!follow.checked) { status.textContent = "stopped following"; return; }
+      tail = new EventSource(base + "/follow?" + params().toString());
+      tail.onopen = function () { status.textContent = "following"; };
+      tail.onmessage = function (m) { try { line(JSON.parse(m.data)); } catch (e) {} };
+    });
+  }
 })();
