@@ -50,8 +50,8 @@ type Config struct {
 	Replicas int
 	// API answers the log search and follow the app page uses
 	// (GET /v1/apps/{app}/logs[/follow]); nil leaves logs off the page.
-	API http.Handler
-	Logger   *slog.Logger
+	API    http.Handler
+	Logger *slog.Logger
 	// Now is the clock; tests set it.
 	Now func() time.Time
 }
