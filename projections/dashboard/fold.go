@@ -21,7 +21,8 @@ func foldApp(name string, recs []events.Recorded) Snapshot {
 		PlacementFailure: a.LastPlacementFailure, Seq: a.Seq}
 	for _, i := range a.Instances {
 		s.Instances = append(s.Instances, InstanceAt{ID: i.ID, Version: i.Version, Host: i.Host,
-			HostAddr: i.HostAddr, HostPort: i.HostPort, State: i.State, Registered: i.Registered, Live: i.Live()})
+			HostAddr: i.HostAddr, HostPort: i.HostPort, State: i.State, Registered: i.Registered, Live: i.Live(),
+			Healthy: i.State == commands.StateHealthy})
 	}
 	return s.sorted()
 }
@@ -46,8 +47,9 @@ type InstanceAt struct {
 	Version, HostPort         int
 	// Registered: taking traffic through the gateway.
 	Registered bool
-	// Live: counts toward the replicas.
-	Live bool
+	// Live: counts toward the replicas; Healthy: passed its health
+	// checks and not failed since (as the read models count it).
+	Live, Healthy bool
 	// Reason is the last thing the log said went wrong with it.
 	Reason string
 }
@@ -57,13 +59,12 @@ func (s Snapshot) sorted() Snapshot {
 	return s
 }
 
-// LiveCount counts instances that count toward the replicas; Healthy
-// those taking traffic.
+// LiveCount counts instances that count toward the replicas.
 func (s Snapshot) LiveCount() int { return s.count(func(i InstanceAt) bool { return i.Live }) }
 
-// HealthyCount counts instances taking traffic.
+// HealthyCount counts healthy instances.
 func (s Snapshot) HealthyCount() int {
-	return s.count(func(i InstanceAt) bool { return i.Registered })
+	return s.count(func(i InstanceAt) bool { return i.Healthy })
 }
 
 func (s Snapshot) count(keep func(InstanceAt) bool) int {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/berth-dev/berth/commands"
@@ -83,7 +84,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	})
 
 	t.Run("the time slider shows the earlier instance set", func(t *testing.T) {
-		at := before.Truncate(time.Second).UnixMilli()
+		// The first whole second after the seed: every seed event is at or
+		// before it, the scale after it.
+		at := before.Truncate(time.Second).Add(time.Second).UnixMilli()
 		browsertest.Eval[bool](t, tab, fmt.Sprintf(`(() => { const s = document.getElementById("slider");
 			s.value = "%d"; s.dispatchEvent(new Event("input")); s.dispatchEvent(new Event("change")); return true })()`, at))
 		browsertest.WaitJS(t, tab, "2 instances as of the earlier moment", `window.notReloaded === true &&
@@ -141,6 +144,22 @@ func TestDashboardInBrowser(t *testing.T) {
 		e.run(t, "web", commands.SetDomains{App: "web", Domains: []string{"www.example.test"}}.Decide)
 		browsertest.WaitJS(t, tab, "new event listed", `[...document.querySelectorAll("[data-feed] li.new")].some(li => li.textContent.includes("app.domains_set"))`)
 		browsertest.Screenshot(t, tab, dir, "events")
+	})
+
+	t.Run("readable on a phone in dark mode", func(t *testing.T) {
+		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+			t.Fatal(err)
+		}
+		browsertest.Do(t, tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(e.URL+"/apps/web"))
+		browsertest.WaitJS(t, tab, "dark, and no sideways scrolling of the page", `(() => {
+			const bg = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number);
+			return bg[0] + bg[1] + bg[2] < 150 && document.documentElement.scrollWidth <= window.innerWidth + 1 })()`)
+		browsertest.Screenshot(t, tab, dir, "app-phone-dark")
+		browsertest.Do(t, tab, chromedp.ResetViewport())
+		if _, err := chromedp.Call(tab, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+			t.Fatal(err)
+		}
 	})
 
 	t.Run("a one-time sign-in link works once", func(t *testing.T) {
