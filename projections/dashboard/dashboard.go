@@ -71,10 +71,13 @@ func (c *Config) setDefaults() {
 // Validate reports every missing dependency at once.
 func (c Config) Validate() error {
 	var errs []error
-	for name, missing := range map[string]bool{"Reads": c.Reads == nil, "DB": c.DB == nil,
-		"Log": c.Log == nil, "Commands": c.Commands == nil, "NATS": c.NATS == nil} {
-		if missing {
-			errs = append(errs, errors.New("dashboard config: "+name+" is required"))
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{{"Reads", c.Reads == nil}, {"DB", c.DB == nil}, {"Log", c.Log == nil},
+		{"Commands", c.Commands == nil}, {"NATS", c.NATS == nil}} {
+		if f.missing {
+			errs = append(errs, errors.New("dashboard config: "+f.name+" is required"))
 		}
 	}
 	return errors.Join(errs...)
