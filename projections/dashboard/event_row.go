@@ -31,21 +31,29 @@ func row(seq uint64, t time.Time, subject, ceType string, data json.RawMessage) 
 		Kind: strings.TrimPrefix(ceType, events.CloudEventsTypePrefix), Summary: summarize(data)}
 }
 
-// summarize renders a JSON object's scalar fields as "k=v k=v", leaving
-// out what every event of an app repeats.
+// summarize renders a JSON object's scalar fields as "k=v k=v", nested
+// objects as "k.sub=v", leaving out what every event of an app repeats.
 func summarize(data json.RawMessage) string {
 	var m map[string]any
 	if json.Unmarshal(data, &m) != nil {
 		return ""
 	}
+	delete(m, "app")
+	var b strings.Builder
+	writeFields(&b, "", m, 0)
+	s := b.String()
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:197], "") + "..."
+	}
+	return s
+}
+
+func writeFields(b *strings.Builder, prefix string, m map[string]any, depth int) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
-		if k != "app" {
-			keys = append(keys, k)
-		}
+		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var b strings.Builder
 	for _, k := range keys {
 		var v string
 		switch x := m[k].(type) {
@@ -64,17 +72,17 @@ func summarize(data json.RawMessage) string {
 				parts = append(parts, fmt.Sprint(p))
 			}
 			v = "[" + strings.Join(parts, " ") + "]"
+		case map[string]any:
+			if depth == 0 {
+				writeFields(b, prefix+k+".", x, depth+1)
+			}
+			continue
 		default:
 			continue
 		}
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(k + "=" + v)
+		b.WriteString(prefix + k + "=" + v)
 	}
-	s := b.String()
-	if len(s) > 200 {
-		s = s[:197] + "..."
-	}
-	return s
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/berth-dev/berth/events"
 )
@@ -151,7 +152,8 @@ func TestSummarize(t *testing.T) {
 		{`{"app":"web","replicas":3,"previous":2,"cause":"manual"}`, "cause=manual previous=2 replicas=3"},
 		{`{"app":"web","deny":["10.0.0.0/8","192.0.2.7"]}`, "deny=[10.0.0.0/8 192.0.2.7]"},
 		{`{"error":"","exit_code":0,"oom_killed":false}`, "exit_code=0 oom_killed=false"},
-		{`{"inputs":{"rps":1}}`, ""},
+		{`{"app":"web","from":2,"to":3,"rule":"cpu-high","inputs":{"cpu_percent":81.5,"rps":12}}`, "from=2 inputs.cpu_percent=81.5 inputs.rps=12 rule=cpu-high to=3"},
+		{`{"a":{"b":{"c":1}}}`, ""},
 		{`{"memory_bytes":67108864,"cpus":0.5}`, "cpus=0.5 memory_bytes=67108864"},
 		{`not json`, ""},
 		{`{"reason":"` + strings.Repeat("x", 300) + `"}`, "reason=" + strings.Repeat("x", 190) + "..."},
@@ -166,8 +168,12 @@ func FuzzSummarize(f *testing.F) {
 	f.Add(`{"app":"web","replicas":3}`)
 	f.Add(`{"a":[1,"x",{"b":2}],"c":null}`)
 	f.Fuzz(func(t *testing.T, s string) {
-		if got := summarize(json.RawMessage(s)); len(got) > 200 {
+		got := summarize(json.RawMessage(s))
+		if len(got) > 200 {
 			t.Fatalf("summary of %d bytes", len(got))
+		}
+		if utf8.ValidString(s) && !utf8.ValidString(got) {
+			t.Fatalf("summary %q of valid text is not valid UTF-8", got)
 		}
 	})
 }
