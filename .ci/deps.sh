@@ -3,7 +3,8 @@
 # Idempotent: on a prepared machine it only checks and returns.
 set -euo pipefail
 
-PACKAGES=(postgresql docker.io rsyslog wrk nginx-light caddy ca-certificates git make)
+# chromium: the dashboard's browser tests drive it headless (chromedp).
+PACKAGES=(postgresql docker.io rsyslog wrk nginx-light caddy ca-certificates git make chromium)
 DOCKERD_LOG=${BERTH_DOCKERD_LOG:-/var/log/berth-dockerd.log}
 DOCKER_PIDFILE=${BERTH_DOCKER_PIDFILE:-/var/run/docker.pid}
 

@@ -207,7 +207,7 @@ func domainsCmd(g *globals) *cobra.Command {
 		Short: "Set the custom domains routed to an app (none clears them)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(a[0])+"/domains", map[string]any{"domains": nonNil(a[1:])})
+			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(a[0])+"/domains", map[string]any{"domains": listArgs(a[1:])})
 			if err == nil && res != nil {
 				fmt.Fprintf(g.out, "%s domains: %s\n", a[0], strings.Join(a[1:], ", "))
 			}
@@ -222,7 +222,7 @@ func denyCmd(g *globals) *cobra.Command {
 		Short: "Set the client addresses the gateway refuses for an app (none clears them)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(a[0])+"/deny", map[string]any{"deny": nonNil(a[1:])})
+			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(a[0])+"/deny", map[string]any{"deny": listArgs(a[1:])})
 			if err == nil && res != nil {
 				fmt.Fprintf(g.out, "%s deny list: %s\n", a[0], strings.Join(a[1:], ", "))
 			}

@@ -178,7 +178,11 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 	if err := s.startRoles(ctx, cfg, mux); err != nil {
 		return nil, err
 	}
-	addr, stop, err := serveAPI(ctx, cfg.API, cfg.Token, mux, map[string]readiness{
+	front, err := s.startDashboard(ctx, cfg, mux)
+	if err != nil {
+		return nil, err
+	}
+	addr, stop, err := serveAPI(ctx, cfg.API, cfg.Token, mux, front, map[string]readiness{
 		"nats": func(context.Context) error {
 			if !s.NC.IsConnected() {
 				return errors.New("not connected")
@@ -217,6 +221,7 @@ func (s *Server) startRoles(ctx context.Context, cfg ServerConfig, mux *http.Ser
 // PrintAddresses tells a person where everything listens.
 func (s *Server) PrintAddresses(w io.Writer) {
 	fmt.Fprintf(w, "berth API        http://%s\n", s.APIAddr)
+	fmt.Fprintf(w, "dashboard        http://%s/  (sign in: berth dashboard)\n", s.APIAddr)
 	if s.GatewayAddr != nil {
 		fmt.Fprintf(w, "gateway          http://%s  (apps at http://APP.%s:%d)\n", s.GatewayAddr, s.domain, s.GatewayAddr.(*net.TCPAddr).Port)
 	}
