@@ -9,9 +9,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// LastSequence is the sequence of the last event matching filter, 0 if none.
+// LastSequence is the sequence of the last event matching filter, 0 if none,
+// as the stream's leader has it: decisions are taken on state at least that
+// recent, never on a lagging replica's (the stream allows direct reads).
 func (s *Store) LastSequence(ctx context.Context, filter string) (uint64, error) {
-	msg, err := s.stream.GetLastMsgForSubject(ctx, filter)
+	msg, err := LastFromLeader(ctx, s.js.Conn(), StreamName, filter)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, nil
 	}
@@ -95,7 +97,7 @@ func decodeMsg(msg jetstream.Msg) (Recorded, error) {
 	if err != nil {
 		return Recorded{}, err
 	}
-	return Recorded{Envelope: env, Event: e, Sequence: meta.Sequence.Stream}, nil
+	return Recorded{Envelope: env, Event: e, Sequence: meta.Sequence.Stream, Stored: meta.Timestamp}, nil
 }
 
 // FollowOptions tune Follow.
