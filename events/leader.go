@@ -58,3 +58,39 @@ func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) 
 	}
 	return *body.Message, nil
 }
+
+// activeWithin is how recently the stream's leader must have heard from a
+// replica for Writable to count it (raft heartbeats come every second).
+const activeWithin = 3 * time.Second
+
+// Writable reports whether the event stream can take writes now, without
+// retrying, for readiness checks: its leader answers and it hears from a
+// majority of the replicas (itself included). A leader that lost its
+// quorum keeps answering reads for a while before it steps down, but its
+// writes cannot commit. ErrUnavailable when not.
+func (s *Store) Writable(ctx context.Context) error {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		if attemptOutcome(err) != permanent {
+			return fmt.Errorf("%w: stream info: %w", ErrUnavailable, err)
+		}
+		return fmt.Errorf("stream info: %w", err)
+	}
+	c := info.Cluster
+	if c == nil || (c.Leader != "" && len(c.Replicas) == 0) {
+		return nil // one server, or one replica
+	}
+	if c.Leader == "" {
+		return fmt.Errorf("%w: stream %s has no leader", ErrUnavailable, StreamName)
+	}
+	up := 1
+	for _, r := range c.Replicas {
+		if r.Current && !r.Offline && r.Active < activeWithin {
+			up++
+		}
+	}
+	if total := 1 + len(c.Replicas); 2*up <= total {
+		return fmt.Errorf("%w: stream %s's leader hears from %d of %d replicas", ErrUnavailable, StreamName, up, total)
+	}
+	return nil
+}
