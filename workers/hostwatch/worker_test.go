@@ -26,7 +26,11 @@ func setup(t *testing.T) (*events.Store, jetstream.JetStream) {
 
 // beat writes host's heartbeat every 100ms, as an agent would, until the
 // test ends.
-func beat(t *testing.T, js jetstream.JetStream, host string) {
+func beat(t *testing.T, js jetstream.JetStream, host string) { beatOn(t, js, host, false) }
+
+// beatOn is beat; tolerant: failed writes (a leader election) are skipped,
+// as an agent does.
+func beatOn(t *testing.T, js jetstream.JetStream, host string, tolerant bool) {
 	t.Helper()
 	kv, err := js.KeyValue(context.Background(), events.BucketHeartbeats)
 	if err != nil {
@@ -41,7 +45,10 @@ func beat(t *testing.T, js jetstream.JetStream, host string) {
 		defer tick.Stop()
 		for {
 			body, _ := json.Marshal(events.Heartbeat{Host: host, Addr: "127.0.0.2", Time: time.Now()})
-			if _, err := kv.Put(ctx, host, body); err != nil && ctx.Err() == nil {
+			pctx, cancel := context.WithTimeout(ctx, time.Second) // as the agent bounds its puts
+			_, err := kv.Put(pctx, host, body)
+			cancel()
+			if err != nil && ctx.Err() == nil && !tolerant {
 				t.Errorf("heartbeat: %v", err)
 			}
 			select {
@@ -55,7 +62,12 @@ func beat(t *testing.T, js jetstream.JetStream, host string) {
 
 func watcher(t *testing.T, st *events.Store, js jetstream.JetStream) {
 	t.Helper()
-	w, err := hostwatch.New(hostwatch.Config{Timeout: time.Second, Check: 50 * time.Millisecond}, st, js)
+	watcherWith(t, st, js, hostwatch.Config{Timeout: time.Second, Check: 50 * time.Millisecond})
+}
+
+func watcherWith(t *testing.T, st *events.Store, js jetstream.JetStream, cfg hostwatch.Config) {
+	t.Helper()
+	w, err := hostwatch.New(cfg, st, js)
 	if err != nil {
 		t.Fatal(err)
 	}
