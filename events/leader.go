@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,6 +27,11 @@ const errCodeNoMessageFound = 10037
 // answered by the leader only, while a direct get (AllowDirect) may be
 // answered by a replica that lags behind. jetstream.ErrMsgNotFound when
 // there is none.
+//
+// Every server of the cluster sees the request, and one that believes the
+// stream leaderless (one just restarted, say) answers at once with 503
+// while the leader answers too; so a 503 counts only if no other answer
+// follows it within leaderGrace.
 func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) (LeaderMsg, error) {
 	req, err := json.Marshal(map[string]string{"last_by_subj": subject})
 	if err != nil {
@@ -36,28 +42,61 @@ func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) 
 		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 	}
-	resp, err := nc.RequestWithContext(ctx, "$JS.API.STREAM.MSG.GET."+stream, req)
-	if err != nil {
+	fail := func(err error) (LeaderMsg, error) {
 		return LeaderMsg{}, fmt.Errorf("get last %s from the %s leader: %w", subject, stream, err)
 	}
-	var body struct {
-		Message *LeaderMsg          `json:"message"`
-		Error   *jetstream.APIError `json:"error"`
+	inbox := nc.NewRespInbox()
+	sub, err := nc.SubscribeSync(inbox)
+	if err != nil {
+		return fail(err)
 	}
-	if err := json.Unmarshal(resp.Data, &body); err != nil {
-		return LeaderMsg{}, fmt.Errorf("get last %s from the %s leader: decode: %w", subject, stream, err)
+	defer func() { _ = sub.Unsubscribe() }()
+	if err := nc.PublishRequest("$JS.API.STREAM.MSG.GET."+stream, inbox, req); err != nil {
+		return fail(err)
 	}
-	if body.Error != nil {
-		if body.Error.ErrorCode == errCodeNoMessageFound {
-			return LeaderMsg{}, jetstream.ErrMsgNotFound
+	var unavailable *jetstream.APIError
+	wait := ctx
+	for {
+		resp, err := sub.NextMsgWithContext(wait)
+		if err != nil {
+			if unavailable != nil && ctx.Err() == nil {
+				return fail(unavailable)
+			}
+			return fail(err)
 		}
-		return LeaderMsg{}, fmt.Errorf("get last %s from the %s leader: %w", subject, stream, body.Error)
+		if len(resp.Data) == 0 && resp.Header.Get("Status") == "503" {
+			return fail(nats.ErrNoResponders)
+		}
+		var body struct {
+			Message *LeaderMsg          `json:"message"`
+			Error   *jetstream.APIError `json:"error"`
+		}
+		if err := json.Unmarshal(resp.Data, &body); err != nil {
+			return fail(fmt.Errorf("decode: %w", err))
+		}
+		switch {
+		case body.Error != nil && body.Error.Code == 503:
+			if unavailable == nil {
+				unavailable = body.Error
+				var cancel context.CancelFunc
+				wait, cancel = context.WithTimeout(ctx, leaderGrace)
+				defer cancel()
+			}
+			continue
+		case body.Error != nil && body.Error.ErrorCode == errCodeNoMessageFound:
+			return LeaderMsg{}, jetstream.ErrMsgNotFound
+		case body.Error != nil:
+			return fail(body.Error)
+		case body.Message == nil:
+			return fail(errors.New("empty answer"))
+		}
+		return *body.Message, nil
 	}
-	if body.Message == nil {
-		return LeaderMsg{}, fmt.Errorf("get last %s from the %s leader: empty answer", subject, stream)
-	}
-	return *body.Message, nil
 }
+
+// leaderGrace is how long a "temporarily unavailable" answer waits for
+// the leader's.
+const leaderGrace = 250 * time.Millisecond
 
 // activeWithin is how recently the stream's leader must have heard from a
 // replica for Writable to count it (raft heartbeats come every second).

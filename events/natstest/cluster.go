@@ -147,13 +147,14 @@ func (c *Cluster) WaitStreamLeader(stream string) int {
 	return leader
 }
 
-// WaitMetaLeader waits until the live nodes' meta group has a leader.
+// WaitMetaLeader waits until the live nodes' meta group has a leader that
+// knows every node, so that streams can be placed on all of them.
 func (c *Cluster) WaitMetaLeader() {
 	c.t.Helper()
-	Eventually(c.t, time.Minute, "the cluster has a JetStream meta leader", func() bool {
+	Eventually(c.t, time.Minute, "the cluster has a JetStream meta leader knowing every node", func() bool {
 		for i := range c.nodes {
 			if srv := c.Server(i); srv != nil && srv.JetStreamIsLeader() {
-				return true
+				return len(srv.JetStreamClusterPeers()) == len(c.nodes)
 			}
 		}
 		return false
