@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,4 +116,64 @@ func TestClusterLeaderKillsAreNonEvents(t *testing.T) {
 		t.Fatalf("%d of %d GETs through the gateway failed across the leader kills", failed.Load(), sent.Load())
 	}
 	t.Logf("%d GETs, none failed", sent.Load())
+}
+
+// Two of three nodes down: a command fails with the quorum error, /readyz
+// is not ready, berth events exits non-zero, while reads from Postgres and
+// the gateway keep serving; with the nodes back, commands succeed again
+// and no host was declared lost.
+func TestClusterQuorumLossFailsFastAndClearly(t *testing.T) {
+	image := testimage.EnsureT(t)
+	c := natstest.StartCluster(t, 3)
+	d := startDev(t, 2, false, func(cfg *service.DevConfig) {
+		cfg.Server.NATSURL = c.URLs()
+		cfg.Server.StreamReplicas = 3
+	})
+	berth(t, d, "deploy", "web", "--image", image, "--replicas", "2", "--memory", "64m", "--wait", "--timeout", "2m")
+	ready := func() int {
+		resp, err := http.Get("http://" + d.APIAddr.String() + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ready(); code != http.StatusOK {
+		t.Fatalf("readyz %d with every node up", code)
+	}
+
+	c.Kill(1)
+	c.Kill(2)
+	out, code := berthCode(t, d, "scale", "web", "1")
+	if code == 0 || (!strings.Contains(out, "event store unavailable (no quorum): try again") && !strings.Contains(out, "did not confirm the write")) {
+		t.Fatalf("scale without quorum: exit %d: %s", code, out)
+	}
+	eventually(t, time.Minute, "readyz not ready without quorum", func() bool { return ready() == http.StatusServiceUnavailable })
+	if out, code := berthCode(t, d, "events"); code == 0 {
+		t.Fatalf("berth events without quorum: exit 0: %s", out)
+	}
+	if got := len(instances(t, d, "web")); got != 2 {
+		t.Fatalf("read from Postgres without quorum: %d instances, want 2", got)
+	}
+	for range 20 {
+		resp, err := viaGateway(d, "web", "/")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET through the gateway without quorum: %v %v", err, resp)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+
+	c.Restart(1)
+	c.Restart(2)
+	c.WaitStreamCurrent(events.StreamName)
+	eventually(t, time.Minute, "scale succeeds with quorum back", func() bool {
+		_, code := berthCode(t, d, "scale", "web", "1")
+		return code == 0
+	})
+	eventually(t, 2*time.Minute, "scaled down to one instance", func() bool { return len(instances(t, d, "web")) == 1 })
+	eventually(t, time.Minute, "readyz ready again", func() bool { return ready() == http.StatusOK })
+	if out := berth(t, d, "hosts"); strings.Contains(out, "lost") {
+		t.Fatalf("a host declared lost across the quorum loss:\n%s", out)
+	}
 }
