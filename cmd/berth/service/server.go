@@ -182,7 +182,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 			return nil
 		},
 		"postgres": func(ctx context.Context) error { return s.DB.Ping(ctx) },
-		// The event stream's leader answers: commands can be stored.
+		// The event stream has a leader hearing from a majority: commands can be stored.
 		"events": s.Store.Writable,
 	})
 	if err != nil {
