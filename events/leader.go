@@ -27,11 +27,6 @@ const errCodeNoMessageFound = 10037
 // answered by the leader only, while a direct get (AllowDirect) may be
 // answered by a replica that lags behind. jetstream.ErrMsgNotFound when
 // there is none.
-//
-// Every server of the cluster sees the request, and one that believes the
-// stream leaderless (one just restarted, say) answers at once with 503
-// while the leader answers too; so a 503 counts only if no other answer
-// follows it within leaderGrace.
 func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) (LeaderMsg, error) {
 	req, err := json.Marshal(map[string]string{"last_by_subj": subject})
 	if err != nil {
@@ -42,8 +37,51 @@ func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) 
 		ctx, cancel = context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 	}
-	fail := func(err error) (LeaderMsg, error) {
+	subj := "$JS.API.STREAM.MSG.GET." + stream
+	resp, err := nc.RequestWithContext(ctx, subj, req)
+	if err != nil {
 		return LeaderMsg{}, fmt.Errorf("get last %s from the %s leader: %w", subject, stream, err)
+	}
+	msg, unavailable, err := decodeMsgGet(resp.Data)
+	if unavailable {
+		return lastFromLeaderPatiently(ctx, nc, subj, req)
+	}
+	if err != nil {
+		return LeaderMsg{}, fmt.Errorf("get last %s from the %s leader: %w", subject, stream, err)
+	}
+	return msg, nil
+}
+
+// decodeMsgGet decodes a STREAM.MSG.GET answer; unavailable: it is a 503.
+func decodeMsgGet(data []byte) (_ LeaderMsg, unavailable bool, _ error) {
+	var body struct {
+		Message *LeaderMsg          `json:"message"`
+		Error   *jetstream.APIError `json:"error"`
+	}
+	if err := json.Unmarshal(data, &body); err != nil {
+		return LeaderMsg{}, false, fmt.Errorf("decode: %w", err)
+	}
+	switch {
+	case body.Error != nil && body.Error.Code == 503:
+		return LeaderMsg{}, true, body.Error
+	case body.Error != nil && body.Error.ErrorCode == errCodeNoMessageFound:
+		return LeaderMsg{}, false, jetstream.ErrMsgNotFound
+	case body.Error != nil:
+		return LeaderMsg{}, false, body.Error
+	case body.Message == nil:
+		return LeaderMsg{}, false, errors.New("empty answer")
+	}
+	return *body.Message, false, nil
+}
+
+// lastFromLeaderPatiently asks again after a 503. Every server of the
+// cluster sees the request, and one that believes the stream leaderless
+// (one just restarted, say) answers at once with 503 while the leader
+// answers too; so here a 503 counts only if no other answer follows it
+// within leaderGrace.
+func lastFromLeaderPatiently(ctx context.Context, nc *nats.Conn, subj string, req []byte) (LeaderMsg, error) {
+	fail := func(err error) (LeaderMsg, error) {
+		return LeaderMsg{}, fmt.Errorf("%s: %w", subj, err)
 	}
 	inbox := nc.NewRespInbox()
 	sub, err := nc.SubscribeSync(inbox)
@@ -51,46 +89,39 @@ func LastFromLeader(ctx context.Context, nc *nats.Conn, stream, subject string) 
 		return fail(err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	if err := nc.PublishRequest("$JS.API.STREAM.MSG.GET."+stream, inbox, req); err != nil {
+	if err := nc.PublishRequest(subj, inbox, req); err != nil {
 		return fail(err)
 	}
-	var unavailable *jetstream.APIError
+	var unavailableErr error
 	wait := ctx
 	for {
 		resp, err := sub.NextMsgWithContext(wait)
 		if err != nil {
-			if unavailable != nil && ctx.Err() == nil {
-				return fail(unavailable)
+			if unavailableErr != nil && ctx.Err() == nil {
+				return fail(unavailableErr)
 			}
 			return fail(err)
 		}
 		if len(resp.Data) == 0 && resp.Header.Get("Status") == "503" {
 			return fail(nats.ErrNoResponders)
 		}
-		var body struct {
-			Message *LeaderMsg          `json:"message"`
-			Error   *jetstream.APIError `json:"error"`
-		}
-		if err := json.Unmarshal(resp.Data, &body); err != nil {
-			return fail(fmt.Errorf("decode: %w", err))
-		}
-		switch {
-		case body.Error != nil && body.Error.Code == 503:
-			if unavailable == nil {
-				unavailable = body.Error
+		msg, unavailable, err := decodeMsgGet(resp.Data)
+		if unavailable {
+			if unavailableErr == nil {
+				unavailableErr = err
 				var cancel context.CancelFunc
 				wait, cancel = context.WithTimeout(ctx, leaderGrace)
 				defer cancel()
 			}
 			continue
-		case body.Error != nil && body.Error.ErrorCode == errCodeNoMessageFound:
-			return LeaderMsg{}, jetstream.ErrMsgNotFound
-		case body.Error != nil:
-			return fail(body.Error)
-		case body.Message == nil:
-			return fail(errors.New("empty answer"))
 		}
-		return *body.Message, nil
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return LeaderMsg{}, err
+		}
+		if err != nil {
+			return fail(err)
+		}
+		return msg, nil
 	}
 }
 
