@@ -3,6 +3,8 @@ package commands
 import (
 	"net/http"
 
+	"github.com/nats-io/nuid"
+
 	"github.com/berth-dev/berth/commands/httpjson"
 	"github.com/berth-dev/berth/events"
 )
@@ -102,9 +104,14 @@ func (h *Handler) serve(decode func(*http.Request) (Decider, error)) http.Handle
 			httpjson.WriteError(w, r, invalid("Idempotency-Key", "is longer than 128 characters"))
 			return
 		}
+		if key == "" {
+			// A key of our own, so that a write whose outcome is unknown
+			// can name the key to retry it with.
+			key = "srv-" + nuid.Next()
+		}
 		res, err := h.Execute(r.Context(), r.PathValue("app"), key, decide)
 		if err != nil {
-			httpjson.WriteError(w, r, err)
+			httpjson.WriteError(w, r, unavailable(err, key))
 			return
 		}
 		status := http.StatusOK

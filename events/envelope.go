@@ -39,6 +39,9 @@ type Recorded struct {
 	Envelope
 	Event    Event
 	Sequence uint64
+	// Stored is when the stream stored it, by the server's clock (the
+	// bus's time base), where Time is the appender's.
+	Stored time.Time
 }
 
 // Wrap puts an event into a new envelope.

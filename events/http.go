@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -38,12 +39,21 @@ func (s *Store) StreamHandler() http.Handler {
 			http.Error(w, `{"error":"streaming unsupported"}`, http.StatusInternalServerError)
 			return
 		}
+		// Read once before answering, so that a store that cannot be read
+		// is an error status, not an empty stream.
+		if _, err := s.LastSequence(r.Context(), filter); err != nil {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_ = json.NewEncoder(w).Encode(map[string]string{"error": readError(err)})
+			return
+		}
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.WriteHeader(http.StatusOK)
 		// An SSE comment marks the end of replay for clients that care.
 		caughtUp := func() { fmt.Fprint(w, ": caught-up\n\n"); flusher.Flush() }
-		_ = s.Follow(r.Context(), filter, FollowOptions{AfterSeq: after, OnCaughtUp: caughtUp}, func(rec Recorded) error {
+		err := s.Follow(r.Context(), filter, FollowOptions{AfterSeq: after, OnCaughtUp: caughtUp}, func(rec Recorded) error {
 			body, err := json.Marshal(rec.Envelope)
 			if err != nil {
 				return err
@@ -54,7 +64,21 @@ func (s *Store) StreamHandler() http.Handler {
 			flusher.Flush()
 			return nil
 		})
+		if err != nil && r.Context().Err() == nil {
+			// Headers are out: the failure travels as an "error" event.
+			body, _ := json.Marshal(map[string]string{"error": readError(err)})
+			fmt.Fprintf(w, "event: error\ndata: %s\n\n", body)
+			flusher.Flush()
+		}
 	})
+}
+
+// readError is what a reader of the stream is told when reading failed.
+func readError(err error) string {
+	if errors.Is(err, ErrUnavailable) {
+		return "event store unavailable (no quorum): try again"
+	}
+	return "read the event stream: " + err.Error()
 }
 
 // validToken reports whether s can be one NATS subject token.

@@ -9,16 +9,24 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// LastSequence is the sequence of the last event matching filter, 0 if none.
+// LastSequence is the sequence of the last event matching filter, 0 if none,
+// as the stream's leader has it: decisions are taken on state at least that
+// recent, never on a lagging replica's (the stream allows direct reads).
 func (s *Store) LastSequence(ctx context.Context, filter string) (uint64, error) {
-	msg, err := s.stream.GetLastMsgForSubject(ctx, filter)
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return 0, nil
-	}
+	var seq uint64
+	err := s.retry(ctx, false, func(ctx context.Context) error {
+		msg, err := LastFromLeader(ctx, s.js.Conn(), StreamName, filter)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			seq = 0
+			return nil
+		}
+		seq = msg.Sequence
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("last sequence of %s: %w", filter, err)
 	}
-	return msg.Sequence, nil
+	return seq, nil
 }
 
 // Load replays the aggregate's events stored after afterSeq (0 = all) and
@@ -51,7 +59,11 @@ func (s *Store) read(ctx context.Context, filter string, afterSeq uint64, fn fun
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = afterSeq + 1
 	}
-	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	var cons jetstream.Consumer
+	err := s.retry(ctx, false, func(ctx context.Context) (err error) {
+		cons, err = s.stream.OrderedConsumer(ctx, cfg)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("consumer on %s: %w", filter, err)
 	}
@@ -95,7 +107,7 @@ func decodeMsg(msg jetstream.Msg) (Recorded, error) {
 	if err != nil {
 		return Recorded{}, err
 	}
-	return Recorded{Envelope: env, Event: e, Sequence: meta.Sequence.Stream}, nil
+	return Recorded{Envelope: env, Event: e, Sequence: meta.Sequence.Stream, Stored: meta.Timestamp}, nil
 }
 
 // FollowOptions tune Follow.

@@ -27,6 +27,11 @@ type StoreConfig struct {
 	Duplicates time.Duration
 	// Source is the CloudEvents source of events this process appends.
 	Source string
+	// RetryFor bounds how long a read or an append is retried on
+	// transient errors (no stream leader: an election takes seconds).
+	RetryFor time.Duration
+	// AttemptTimeout bounds one attempt.
+	AttemptTimeout time.Duration
 }
 
 func (c *StoreConfig) setDefaults() {
@@ -38,6 +43,12 @@ func (c *StoreConfig) setDefaults() {
 	}
 	if c.Source == "" {
 		c.Source = "berth"
+	}
+	if c.RetryFor == 0 {
+		c.RetryFor = 5 * time.Second
+	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = 2 * time.Second
 	}
 }
 
@@ -112,6 +123,13 @@ type Appended struct {
 // Append stores evs, all of aggregate agg, atomically. expected is the
 // sequence of the aggregate's last event the caller decided from (0 for
 // "no events yet"), or ExpectAny. ErrConflict when the aggregate moved on.
+//
+// Transient errors (no stream leader, a lost answer) are retried within
+// RetryFor with the same message id, so a retry is stored at most once; a
+// batch, which has no message id, is retried only against an expected
+// sequence, which a stored first attempt makes fail (ErrConflict). When
+// the window is over: ErrUnavailable (nothing stored) or
+// ErrOutcomeUnknown (maybe stored).
 func (s *Store) Append(ctx context.Context, agg Aggregate, expected uint64, evs []Event, opts AppendOptions) (Appended, error) {
 	if len(evs) == 0 {
 		return Appended{}, errors.New("append: no events")
@@ -149,13 +167,25 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expected uint64, evs 
 			id = nuid.Next()
 		}
 		msgs[0].Header.Set(jetstream.MsgIDHeader, agg.Filter()+"/"+id)
-		ack, err := s.js.PublishMsg(ctx, msgs[0])
+		var ack *jetstream.PubAck
+		err := s.retry(ctx, true, func(ctx context.Context) (err error) {
+			ack, err = s.js.PublishMsg(ctx, msgs[0])
+			return err
+		})
 		if err != nil {
 			return Appended{}, classify(fmt.Errorf("append %s: %w", TypeOf(evs[0]), err))
 		}
 		return Appended{Seq: ack.Sequence, Duplicate: ack.Duplicate, Time: now}, nil
 	}
-	seq, err := s.appendBatch(ctx, msgs)
+	if expected == ExpectAny {
+		seq, err := s.appendBatch(ctx, msgs)
+		return Appended{Seq: seq, Time: now}, err
+	}
+	var seq uint64
+	err := s.retry(ctx, true, func(ctx context.Context) (err error) {
+		seq, err = s.appendBatch(ctx, msgs)
+		return err
+	})
 	return Appended{Seq: seq, Time: now}, err
 }
 

@@ -15,7 +15,14 @@ import (
 type ErrorBody struct {
 	Error string `json:"error"`
 	Field string `json:"field,omitempty"`
+	// IdempotencyKey is the key to retry a write with whose outcome is
+	// unknown (503).
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
 }
+
+// retryKey is implemented by errors that name the idempotency key to
+// retry with.
+type retryKey interface{ RetryKey() string }
 
 // Status is implemented by errors that know their HTTP status.
 type Status interface{ HTTPStatus() int }
@@ -60,8 +67,15 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &fe) {
 		body.Field = fe.FieldName()
 	}
+	var rk retryKey
+	if errors.As(err, &rk) {
+		body.IdempotencyKey = rk.RetryKey()
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 	if status >= 500 {
-		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err, "cause", errors.Unwrap(err))
 		if r.Context().Err() != nil {
 			status = 499
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -33,10 +34,19 @@ func eventsCmd(g *globals) *cobra.Command {
 			if !g.json() {
 				fmt.Fprintf(g.out, "%-8s %-20s %-32s %-12s %s\n", "SEQ", "TIME", "TYPE", "SUBJECT", "DATA")
 			}
+			caughtUp := false
 			err := g.client().Stream(ctx, "/v1/events/stream?"+q.Encode(), func(ev client.Event) error {
 				if ev.Comment == "caught-up" && !follow {
+					caughtUp = true
 					stop()
 					return nil
+				}
+				if ev.Name == "error" {
+					var eb struct{ Error string }
+					if json.Unmarshal([]byte(ev.Data), &eb) != nil || eb.Error == "" {
+						eb.Error = ev.Data
+					}
+					return errors.New(eb.Error)
 				}
 				if ev.Data == "" {
 					return nil
@@ -57,10 +67,13 @@ func eventsCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(g.out, "%-8s %-20s %-32s %-12s %s\n", ev.ID, str(env.Time), env.Type, env.Subject, env.Data)
 				return nil
 			})
-			if ctx.Err() != nil {
+			if err != nil {
+				return err
+			}
+			if caughtUp || ctx.Err() != nil {
 				return nil
 			}
-			return err
+			return errors.New("the event stream ended before the log was read to its end")
 		},
 	}
 	cmd.Flags().StringVar(&app, "app", "", "only this app's events")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -32,7 +33,8 @@ func (g *globals) command(ctx context.Context, path string, body any) (map[strin
 }
 
 // send posts one write with an idempotency key, retrying transport
-// failures with the same key: a retry can never apply the command twice.
+// failures and 503s (the event store between leaders, or its answer lost)
+// with the same key: a retry can never apply the command twice.
 func (g *globals) send(ctx context.Context, path string, body any) (json.RawMessage, error) {
 	key := uuid.NewString()
 	var raw json.RawMessage
@@ -40,10 +42,14 @@ func (g *globals) send(ctx context.Context, path string, body any) (json.RawMess
 	for attempt := 0; attempt < 3; attempt++ {
 		err = g.client().Do(ctx, "POST", path, body, key, &raw)
 		var apiErr *client.APIError
-		if err == nil || errors.As(err, &apiErr) {
+		if err == nil || (errors.As(err, &apiErr) && apiErr.Status != http.StatusServiceUnavailable) {
 			break
 		}
-		time.Sleep(time.Duration(attempt+1) * 300 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(attempt+1) * 300 * time.Millisecond):
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -190,6 +190,8 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 			return nil
 		},
 		"postgres": func(ctx context.Context) error { return s.DB.Ping(ctx) },
+		// The event stream has a leader hearing from a majority: commands can be stored.
+		"events": s.Store.Writable,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listen API on %s: %w", cfg.API, err)
