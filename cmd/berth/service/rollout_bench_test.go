@@ -133,4 +133,3 @@ func BenchmarkRollout(b *testing.B) {
 	b.ReportMetric(float64(percentile(badHealth, 0.5).Milliseconds()), "bad-health-to-rollback-ms")
 	b.ReportMetric(float64(percentile(badCanary, 0.5).Milliseconds()), "bad-canary-start-to-rollback-ms")
 }
-
