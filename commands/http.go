@@ -20,12 +20,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		return c.Decide, nil
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/scale", h.serve(func(r *http.Request) (Decider, error) {
-		var c Scale
-		if err := httpjson.Decode(r, &c); err != nil {
-			return nil, err
-		}
-		c.App = r.PathValue("app")
-		return c.Decide, nil
+		c, err := DecodeScale(r, r.PathValue("app"))
+		return c.Decide, err
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/stop", h.serve(func(r *http.Request) (Decider, error) {
 		var c Stop
@@ -44,20 +40,12 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		return c.Decide, nil
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/domains", h.serve(func(r *http.Request) (Decider, error) {
-		var c SetDomains
-		if err := httpjson.Decode(r, &c); err != nil {
-			return nil, err
-		}
-		c.App = r.PathValue("app")
-		return c.Decide, nil
+		c, err := DecodeSetDomains(r, r.PathValue("app"))
+		return c.Decide, err
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/deny", h.serve(func(r *http.Request) (Decider, error) {
-		var c SetDenyList
-		if err := httpjson.Decode(r, &c); err != nil {
-			return nil, err
-		}
-		c.App = r.PathValue("app")
-		return c.Decide, nil
+		c, err := DecodeSetDenyList(r, r.PathValue("app"))
+		return c.Decide, err
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/autoscale", h.serve(func(r *http.Request) (Decider, error) {
 		var c SetAutoscale
