@@ -40,7 +40,7 @@ func serveAPI(ctx context.Context, addr, token string, mux *http.ServeMux, ready
 		return nil, nil, err
 	}
 	srv := &http.Server{
-		Handler:           httpjson.RequireToken(token, mux, "/healthz", "/readyz"),
+		Handler:           httpjson.RequireToken(token, httpjson.Routed(mux), "/healthz", "/readyz"),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	done := make(chan struct{})

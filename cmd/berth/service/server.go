@@ -51,6 +51,8 @@ type ServerConfig struct {
 	SyslogListen        string
 	ElasticsearchURL    string
 	ElasticsearchPrefix string
+
+	Limits Limits
 }
 
 func (c *ServerConfig) setDefaults() {
@@ -72,6 +74,7 @@ func (c *ServerConfig) setDefaults() {
 	if c.ElasticsearchPrefix == "" {
 		c.ElasticsearchPrefix = "berth-logs"
 	}
+	c.Limits.setDefaults()
 }
 
 // Validate reports every problem at once.
@@ -91,6 +94,7 @@ func (c ServerConfig) Validate() error {
 	if c.StreamReplicas < 1 || c.StreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("stream replicas %d: use 1..5", c.StreamReplicas))
 	}
+	errs = append(errs, c.Limits.Validate())
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,14 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/berth-dev/berth/cmd/berth/service"
+)
+
+// limitFlags are the server's protections (README, "Limits and defaults").
+func limitFlags(cmd *cobra.Command, l *service.Limits) {
+	f := cmd.Flags()
+	f.IntVar(&l.MaxLogFollowers, "max-log-follows", 64, "concurrent log follows this server serves (429 beyond)")
+	f.IntVar(&l.MaxEventStreams, "max-event-streams", 64, "concurrent event streams this server serves (429 beyond)")
+}
