@@ -174,7 +174,11 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 
 	mux := http.NewServeMux()
 	s.Handler.Routes(mux)
-	mux.Handle("GET /v1/events/stream", s.Store.StreamHandler())
+	streams, err := s.eventStream(ctx, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /v1/events/stream", streams)
 	if err := s.startRoles(ctx, cfg, mux); err != nil {
 		return nil, err
 	}
