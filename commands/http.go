@@ -41,6 +41,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/domains", h.serve(func(r *http.Request) (Decider, error) {
 		c, err := DecodeSetDomains(r, r.PathValue("app"))
+		if h.domains != nil {
+			c.GatewayDomain = h.domains.gatewayDomain
+		}
 		return c.Decide, err
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/deny", h.serve(func(r *http.Request) (Decider, error) {

@@ -15,5 +15,10 @@ func (c Stop) Decide(app *App) ([]events.Event, error) {
 	if app.Stopped {
 		return nil, nil
 	}
-	return []events.Event{events.AppStopped{App: c.App}}, nil
+	evs := []events.Event{events.AppStopped{App: c.App}}
+	if len(app.Domains) > 0 {
+		// A stopped app gives its custom domains back.
+		evs = append(evs, events.AppDomainsSet{App: c.App, Domains: []string{}})
+	}
+	return evs, nil
 }

@@ -171,6 +171,9 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 	}
 	s.cleanup = append(s.cleanup, s.DB.Close)
 	s.Handler = commands.NewHandler(s.Store, "berth/api")
+	if err := s.claimDomains(ctx, js, cfg.GatewayDomain); err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	s.Handler.Routes(mux)
