@@ -11,7 +11,7 @@ func Routed(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
-			h.ServeHTTP(w, r)
+			mux.ServeHTTP(w, r) // it sets the path values; Handler does not
 			return
 		}
 		// The mux's own answer, to learn its status and Allow header.

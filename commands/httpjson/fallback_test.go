@@ -16,7 +16,7 @@ func TestRoutedAnswers404And405AsJSON(t *testing.T) {
 		httpjson.Write(w, 200, []string{})
 	})
 	mux.HandleFunc("POST /v1/apps/{app}/scale", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.Write(w, 201, map[string]string{})
+		httpjson.Write(w, 201, map[string]string{"app": r.PathValue("app")})
 	})
 	srv := httptest.NewServer(httpjson.Routed(mux))
 	defer srv.Close()
@@ -29,6 +29,7 @@ func TestRoutedAnswers404And405AsJSON(t *testing.T) {
 		{"GET", "/v1/apps/web/scale", 405, "POST"},
 		{"DELETE", "/v1/apps", 405, "GET, HEAD"},
 		{"GET", "/v1/apps", 200, ""},
+		{"POST", "/v1/apps/web/scale", 201, ""},
 	}
 	for _, c := range cases {
 		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
@@ -42,6 +43,9 @@ func TestRoutedAnswers404And405AsJSON(t *testing.T) {
 		if resp.StatusCode != c.status || err != nil || resp.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("%s %s: %d %q (%v); want %d as JSON", c.method, c.path, resp.StatusCode, resp.Header.Get("Content-Type"), err, c.status)
 			continue
+		}
+		if m, ok := body.(map[string]any); ok && c.status == 201 && m["app"] != "web" {
+			t.Errorf("path values lost: %v", body)
 		}
 		if c.status >= 400 {
 			m, _ := body.(map[string]any)
