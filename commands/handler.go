@@ -48,6 +48,8 @@ type Handler struct {
 
 	// domains, when set, claims custom domains across apps (domain_claims.go).
 	domains *domainClaims
+	// policy is applied to deploys from the HTTP API (security.go).
+	policy ContainerPolicy
 }
 
 type appSlot struct {

@@ -16,7 +16,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		if err := httpjson.Decode(r, &c); err != nil {
 			return nil, err
 		}
-		c.App = r.PathValue("app")
+		c.App, c.Policy = r.PathValue("app"), h.policy
 		return c.Decide, nil
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/scale", h.serve(func(r *http.Request) (Decider, error) {

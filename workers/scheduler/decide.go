@@ -175,6 +175,7 @@ func Decide(in Input) Decision {
 			App: app.Name, Instance: p.InstanceID, Version: app.Version,
 			Host: p.Host, HostAddr: p.Addr, HostPort: p.Port, ContainerPort: app.Spec.Port,
 			Image: app.Spec.Image, Env: app.Spec.Env, MemoryBytes: app.Spec.MemoryBytes, CPUs: app.Spec.CPUs,
+			Security: app.Spec.Security,
 		})
 	}
 	d.Place = plan.Place

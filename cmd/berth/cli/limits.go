@@ -11,4 +11,6 @@ func limitFlags(cmd *cobra.Command, l *service.Limits) {
 	f := cmd.Flags()
 	f.IntVar(&l.MaxLogFollowers, "max-log-follows", 64, "concurrent log follows this server serves (429 beyond)")
 	f.IntVar(&l.MaxEventStreams, "max-event-streams", 64, "concurrent event streams this server serves (429 beyond)")
+	f.StringVar(&l.DefaultMemory, "default-memory", "512m", "memory limit of apps deployed without --memory (0: none)")
+	f.StringSliceVar(&l.CapAddAllow, "cap-add-allow", nil, "capabilities deploys may add with --cap-add, e.g. NET_RAW,SYS_PTRACE (default: none)")
 }

@@ -74,6 +74,7 @@ func deployCmd(g *globals) *cobra.Command {
 			if cmd.Flags().Changed("replicas") {
 				body["replicas"] = replicas
 			}
+			addSecurity(cmd, body)
 			app := a[0]
 			res, err := g.command(cmd.Context(), "/v1/apps/"+url.PathEscape(app)+"/deploy", body)
 			if err != nil {
@@ -105,6 +106,7 @@ func deployCmd(g *globals) *cobra.Command {
 	f.IntVar(&maxPerHost, "max-per-host", 0, "at most N instances per host (0 = no limit)")
 	f.BoolVar(&wait, "wait", false, "wait until every instance is healthy")
 	f.DurationVar(&timeout, "timeout", 2*time.Minute, "how long --wait waits")
+	securityFlags(cmd)
 	_ = cmd.MarkFlagRequired("image")
 	return cmd
 }

@@ -18,3 +18,13 @@ func (s *Server) claimDomains(ctx context.Context, js jetstream.JetStream, gatew
 	s.Handler.ClaimDomains(kv, gatewayDomain, 0)
 	return nil
 }
+
+// containerPolicy gives deploys the server's defaults and allow-lists.
+func (s *Server) containerPolicy(l Limits) error {
+	p, err := l.containerPolicy()
+	if err != nil {
+		return err
+	}
+	s.Handler.SetContainerPolicy(p)
+	return nil
+}

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"github.com/berth-dev/berth/commands"
+
 	"errors"
 	"fmt"
 )
@@ -12,6 +14,24 @@ type Limits struct {
 	MaxLogFollowers int
 	// MaxEventStreams caps concurrent GET /v1/events/stream (429 beyond).
 	MaxEventStreams int
+	// DefaultMemory is the memory limit of apps deployed without one
+	// ("512m"; "0" for none).
+	DefaultMemory string
+	// CapAddAllow are the capabilities a deploy may add (--cap-add).
+	CapAddAllow []string
+}
+
+// containerPolicy is what deploys default to and may ask for.
+func (l Limits) containerPolicy() (commands.ContainerPolicy, error) {
+	mem, err := commands.ParseMemory(l.DefaultMemory)
+	if err != nil {
+		return commands.ContainerPolicy{}, fmt.Errorf("default memory: %w", err)
+	}
+	p := commands.ContainerPolicy{DefaultMemoryBytes: mem}
+	for _, c := range l.CapAddAllow {
+		p.AllowedCaps = append(p.AllowedCaps, commands.CapName(c))
+	}
+	return p, p.Validate()
 }
 
 func (l *Limits) setDefaults() {
@@ -20,6 +40,9 @@ func (l *Limits) setDefaults() {
 	}
 	if l.MaxEventStreams == 0 {
 		l.MaxEventStreams = 64
+	}
+	if l.DefaultMemory == "" {
+		l.DefaultMemory = "512m"
 	}
 }
 
@@ -31,6 +54,9 @@ func (l Limits) Validate() error {
 	}
 	if l.MaxEventStreams < 0 {
 		errs = append(errs, fmt.Errorf("max event streams %d is negative", l.MaxEventStreams))
+	}
+	if _, err := l.containerPolicy(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -174,6 +174,9 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 	if err := s.claimDomains(ctx, js, cfg.GatewayDomain); err != nil {
 		return nil, err
 	}
+	if err := s.containerPolicy(cfg.Limits); err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	s.Handler.Routes(mux)
