@@ -48,6 +48,7 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	g.guardBody(w, r)
 	rt := &route{app: app, stats: st}
 	rt.sel.init(app.Endpoints, app.Next())
 	rec := &responseRecorder{ResponseWriter: w}

@@ -2,6 +2,7 @@ package service
 
 import (
 	"github.com/berth-dev/berth/commands"
+	"time"
 
 	"errors"
 	"fmt"
@@ -19,6 +20,11 @@ type Limits struct {
 	DefaultMemory string
 	// CapAddAllow are the capabilities a deploy may add (--cap-add).
 	CapAddAllow []string
+	// Gateway: reading a whole request, each wait for more of a body, and
+	// connections per client address (0: the gateway's defaults, 5m, 10s, 256).
+	GatewayReadTimeout    time.Duration
+	GatewayBodyTimeout    time.Duration
+	GatewayConnsPerClient int
 }
 
 // containerPolicy is what deploys default to and may ask for.
