@@ -63,6 +63,7 @@ type Relay struct {
 	sink    enrich.Publisher // ungated, for the backfill
 	gate    *gatedSink
 	src     Source
+	attr    *attribution
 	log     *slog.Logger
 	started time.Time // when it began listening
 }
@@ -83,6 +84,14 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	}
 	ic := cfg.Intake
 	ic.TCPAddr, ic.UDPAddr = cfg.Addr, cfg.Addr
+	// Docker keeps one connection per container: far fewer than the
+	// central intake's defaults allow.
+	if ic.MaxConns == 0 {
+		ic.MaxConns = DefaultMaxConns
+	}
+	if ic.IdleTimeout == 0 {
+		ic.IdleTimeout, ic.IdleAbove = DefaultIdleTimeout, DefaultIdleAbove
+	}
 	if ic.Logger == nil {
 		ic.Logger = cfg.Logger
 	}
@@ -92,10 +101,11 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	}
 	dir := hostDirectory{host: cfg.Host, instances: instances}
 	sink := enrich.New(dir).Wrap(pub)
+	attr := newAttribution(instances, cfg.Backfill)
 	// Docker can connect and write as soon as the socket is bound: lines
 	// from then on are the intake's, earlier ones the backfill's.
 	started := time.Now()
-	gate := &gatedSink{open: make(chan struct{}), next: sink}
+	gate := &gatedSink{open: make(chan struct{}), next: attr.Wrap(sink)}
 	if cfg.Backfill == nil {
 		close(gate.open)
 	} else {
@@ -105,7 +115,7 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	if err != nil {
 		return nil, fmt.Errorf("log relay: %w", err)
 	}
-	return &Relay{in: in, js: js, sink: sink, gate: gate, src: cfg.Backfill, log: log, started: started}, nil
+	return &Relay{in: in, js: js, sink: sink, gate: gate, src: cfg.Backfill, attr: attr, log: log, started: started}, nil
 }
 
 // gatedSink holds the intake's batches until open is closed (the intake
@@ -135,8 +145,27 @@ func (g *gatedSink) release() { g.openOnce.Do(func() { close(g.open) }) }
 // Addr is the bound TCP address: where this host's containers log.
 func (r *Relay) Addr() net.Addr { return r.in.TCPAddr() }
 
-// Stats returns the receiver's counters.
-func (r *Relay) Stats() intake.Stats { return r.in.Stats() }
+// Limits of a relay's connections.
+const (
+	DefaultMaxConns    = 1024
+	DefaultIdleTimeout = time.Minute
+	// DefaultIdleAbove: idle connections are closed only while more than
+	// this many are open (a host's containers each keep one).
+	DefaultIdleAbove = 128
+)
+
+// Stats are the relay's counters.
+type Stats struct {
+	intake.Stats
+	// Unattributed counts records dropped because their tag names no
+	// instance on this host (junk, malformed input, forgeries).
+	Unattributed uint64
+}
+
+// Stats returns the relay's counters.
+func (r *Relay) Stats() Stats {
+	return Stats{Stats: r.in.Stats(), Unattributed: r.attr.dropped.Load()}
+}
 
 // Run serves until ctx ends, then drains what it holds to the bus. With a
 // Backfill source it first recovers, alongside, what containers wrote
