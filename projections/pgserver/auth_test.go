@@ -89,3 +89,42 @@ func TestClusterNeedsPasswordsAndBerthIsNoSuperuser(t *testing.T) {
 	again := start(t, dir)
 	connect(t, again.DSN())
 }
+
+// A data dir from before passwords (trust for everyone, berth a
+// superuser) is moved over at its next start.
+func TestLegacyTrustClusterIsSecuredAtStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	srv := start(t, dir)
+	admin := connect(t, srv.AdminDSN("postgres"))
+	exec(t, admin, "ALTER ROLE berth SUPERUSER")
+	admin.Close(context.Background())
+	if err := srv.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hba := filepath.Join(srv.DataDir(), "pgdata", "pg_hba.conf")
+	if err := os.WriteFile(hba, []byte("local all all trust\nhost all all 127.0.0.1/32 trust\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"admin.password", "berth.password"} {
+		if err := os.Remove(filepath.Join(srv.DataDir(), f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	again := start(t, dir)
+	b, err := os.ReadFile(hba)
+	if err != nil || strings.Contains(string(b), "trust") {
+		t.Fatalf("pg_hba.conf after start (%v):\n%s", err, b)
+	}
+	var super bool
+	if err := connect(t, again.DSN()).QueryRow(context.Background(),
+		"SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&super); err != nil || super {
+		t.Fatalf("berth superuser %v (%v)", super, err)
+	}
+	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://berth@127.0.0.1:%d/berth?sslmode=disable", again.Port()))
+	if err == nil {
+		c.Close(context.Background())
+		t.Fatal("connected without a password after the move")
+	}
+}
