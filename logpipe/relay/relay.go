@@ -162,6 +162,30 @@ type Stats struct {
 	Unattributed uint64
 }
 
+// reportDrops logs, at most once per every, how much input was malformed,
+// unattributed or truncated since the last report, so junk is visible
+// without storing it.
+func (r *Relay) reportDrops(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var last Stats
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			st := r.Stats()
+			if st.Unattributed != last.Unattributed || st.Malformed != last.Malformed || st.Truncated != last.Truncated || st.IdleClosed != last.IdleClosed {
+				r.log.Warn("log relay dropped or closed input",
+					"unattributed", st.Unattributed-last.Unattributed, "malformed", st.Malformed-last.Malformed,
+					"truncated", st.Truncated-last.Truncated, "idle_closed", st.IdleClosed-last.IdleClosed,
+					"rejected_conns_total", st.RejectedConns)
+			}
+			last = st
+		}
+	}
+}
+
 // Stats returns the relay's counters.
 func (r *Relay) Stats() Stats {
 	return Stats{Stats: r.in.Stats(), Unattributed: r.attr.dropped.Load()}
@@ -171,6 +195,9 @@ func (r *Relay) Stats() Stats {
 // Backfill source it first recovers, alongside, what containers wrote
 // while no relay listened.
 func (r *Relay) Run(ctx context.Context) error {
+	reportCtx, stopReports := context.WithCancel(ctx)
+	defer stopReports()
+	go r.reportDrops(reportCtx, time.Minute)
 	if r.src == nil {
 		return r.in.Run(ctx)
 	}
