@@ -117,6 +117,9 @@ func (a *Agent) containerSpec(s events.InstanceScheduled) dockerrt.ContainerSpec
 		Env:           s.Env,
 		MemoryBytes:   s.MemoryBytes,
 		NanoCPUs:      int64(s.CPUs * 1e9),
+		ReadOnly:      s.Security.ReadOnly,
+		User:          s.Security.User,
+		CapAdd:        s.Security.CapAdd,
 	}
 	if a.cfg.SyslogAddr != "" {
 		spec.Log = &dockerrt.SyslogLog{Address: a.cfg.SyslogAddr}

@@ -30,6 +30,9 @@ type Deploy struct {
 	MaxPerHost      int               `json:"max_per_host,omitempty"`
 	// How the new release replaces the one serving.
 	RolloutOptions
+	SecurityOptions
+	// Policy is the server's (defaults and allow-lists), not the client's.
+	Policy ContainerPolicy `json:"-"`
 }
 
 // Defaults of a deploy.
@@ -68,6 +71,12 @@ func (d Deploy) Spec() (events.Spec, error) {
 	mem, err := ParseMemory(d.Memory)
 	add(err)
 	spec.MemoryBytes = mem
+	if d.Memory == "" {
+		spec.MemoryBytes = d.Policy.DefaultMemoryBytes
+	}
+	var secErrs []error
+	spec.Security, secErrs = d.SecurityOptions.spec(d.Policy)
+	errs = append(errs, secErrs...)
 	if mem != 0 && mem < 4<<20 {
 		add(invalid("memory", "%q is below Docker's minimum of 6m", d.Memory))
 	}

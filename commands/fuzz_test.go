@@ -50,10 +50,12 @@ func FuzzScaleDecode(f *testing.F) {
 	f.Add([]byte(`{"replicas":3}`))
 	f.Add([]byte(`{"replicas":-3}`))
 	f.Add([]byte(`{"replicas":1e40}`))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"replicas":1,"cause":"autoscale"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := httptest.NewRequest("POST", "/v1/apps/web/scale", bytes.NewReader(body))
-		var c commands.Scale
-		if err := httpjson.Decode(r, &c); err != nil {
+		c, err := commands.DecodeScale(r, "web")
+		if err != nil {
 			return
 		}
 		c.App = "web"

@@ -49,6 +49,11 @@ type Handler struct {
 
 	mu    sync.Mutex
 	slots map[string]*appSlot
+
+	// domains, when set, claims custom domains across apps (domain_claims.go).
+	domains *domainClaims
+	// policy is applied to deploys from the HTTP API (security.go).
+	policy ContainerPolicy
 }
 
 type appSlot struct {
@@ -109,8 +114,15 @@ func (h *Handler) Execute(ctx context.Context, app, idempotencyKey string, decid
 		if len(evs) == 0 {
 			return Result{Seq: s.state.Seq}, nil
 		}
+		undo, err := h.claim(ctx, s.state, evs)
+		if err != nil {
+			return Result{}, err
+		}
 		ap, err := h.store.Append(ctx, events.App(app), s.state.Seq, evs,
 			events.AppendOptions{IdempotencyKey: idempotencyKey, Source: h.source})
+		if err != nil || ap.Duplicate {
+			undo()
+		}
 		if errors.Is(err, events.ErrConflict) {
 			if err := refresh(); err != nil {
 				return Result{}, err
@@ -124,6 +136,7 @@ func (h *Handler) Execute(ctx context.Context, app, idempotencyKey string, decid
 			s.loaded = false // the original is not in the cache yet
 			return Result{Seq: ap.Seq, Duplicate: true}, nil
 		}
+		h.release(ctx, s.state, evs)
 		h.fold(s, evs, ap, idempotencyKey)
 		res := Result{Seq: ap.Seq, Events: evs}
 		for _, e := range evs {
@@ -171,4 +184,17 @@ func (h *Handler) catchUp(ctx context.Context, s *appSlot) error {
 	}
 	s.loaded = true
 	return nil
+}
+
+func (h *Handler) claim(ctx context.Context, app *appstate.App, evs []events.Event) (undo func(), err error) {
+	if h.domains == nil {
+		return func() {}, nil
+	}
+	return h.domains.claim(ctx, app, evs)
+}
+
+func (h *Handler) release(ctx context.Context, app *appstate.App, evs []events.Event) {
+	if h.domains != nil {
+		h.domains.release(ctx, app.Name, app.Domains, evs)
+	}
 }

@@ -19,16 +19,12 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		if err := httpjson.Decode(r, &c); err != nil {
 			return nil, err
 		}
-		c.App = r.PathValue("app")
+		c.App, c.Policy = r.PathValue("app"), h.policy
 		return c.Decide, nil
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/scale", h.serve(func(r *http.Request) (Decider, error) {
-		var c Scale
-		if err := httpjson.Decode(r, &c); err != nil {
-			return nil, err
-		}
-		c.App = r.PathValue("app")
-		return c.Decide, nil
+		c, err := DecodeScale(r, r.PathValue("app"))
+		return c.Decide, err
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/stop", h.serve(func(r *http.Request) (Decider, error) {
 		var c Stop
@@ -47,20 +43,15 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		return c.Decide, nil
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/domains", h.serve(func(r *http.Request) (Decider, error) {
-		var c SetDomains
-		if err := httpjson.Decode(r, &c); err != nil {
-			return nil, err
+		c, err := DecodeSetDomains(r, r.PathValue("app"))
+		if h.domains != nil {
+			c.GatewayDomain = h.domains.gatewayDomain
 		}
-		c.App = r.PathValue("app")
-		return c.Decide, nil
+		return c.Decide, err
 	}))
 	mux.HandleFunc("POST /v1/apps/{app}/deny", h.serve(func(r *http.Request) (Decider, error) {
-		var c SetDenyList
-		if err := httpjson.Decode(r, &c); err != nil {
-			return nil, err
-		}
-		c.App = r.PathValue("app")
-		return c.Decide, nil
+		c, err := DecodeSetDenyList(r, r.PathValue("app"))
+		return c.Decide, err
 	}))
 	for _, action := range []string{ActionPause, ActionResume, ActionPromote, ActionAbort} {
 		mux.HandleFunc("POST /v1/apps/{app}/rollout/"+action, h.serve(func(r *http.Request) (Decider, error) {

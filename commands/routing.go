@@ -13,6 +13,9 @@ import (
 type SetDomains struct {
 	App     string   `json:"-"`
 	Domains []string `json:"domains"`
+	// GatewayDomain, when set, reserves "<app>.<GatewayDomain>" to each
+	// app: another app can't take it as a custom domain.
+	GatewayDomain string `json:"-"`
 }
 
 // Decide returns AppDomainsSet unless nothing changes.
@@ -20,6 +23,11 @@ func (c SetDomains) Decide(app *appstate.App) ([]events.Event, error) {
 	domains := normalise(c.Domains, strings.ToLower)
 	if err := validateDomains(domains); err != nil {
 		return nil, err
+	}
+	for _, d := range domains {
+		if owner, ok := appNameUnder(d, c.GatewayDomain); ok && owner != c.App {
+			return nil, &DomainTakenError{Domain: d, Owner: owner}
+		}
 	}
 	if !app.Exists {
 		return nil, notFound("app %s is not deployed", c.App)
@@ -65,4 +73,16 @@ func normalise(in []string, f func(string) string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// appNameUnder returns the app whose gateway name d is: "<app>.<gateway>".
+func appNameUnder(d, gateway string) (string, bool) {
+	if gateway == "" {
+		return "", false
+	}
+	label, ok := strings.CutSuffix(d, "."+gateway)
+	if !ok || ValidateAppName(label) != nil {
+		return "", false
+	}
+	return label, true
 }

@@ -5,12 +5,11 @@ import (
 	"github.com/berth-dev/berth/events/appstate"
 )
 
-// Scale sets an app's desired replica count.
+// Scale sets an app's desired replica count by hand (the autoscaler's
+// scale is RecordAutoscale). Clients send it through DecodeScale.
 type Scale struct {
 	App      string `json:"-"`
 	Replicas int    `json:"replicas"`
-	// Cause is "manual" (default) or "autoscale".
-	Cause string `json:"cause,omitempty"`
 }
 
 // Decide returns AppScaled, or nothing when the count is unchanged.
@@ -27,9 +26,5 @@ func (c Scale) Decide(app *appstate.App) ([]events.Event, error) {
 	if app.Spec.Replicas == c.Replicas {
 		return nil, nil
 	}
-	cause := c.Cause
-	if cause == "" {
-		cause = "manual"
-	}
-	return []events.Event{events.AppScaled{App: c.App, Replicas: c.Replicas, Previous: app.Spec.Replicas, Cause: cause}}, nil
+	return []events.Event{events.AppScaled{App: c.App, Replicas: c.Replicas, Previous: app.Spec.Replicas, Cause: "manual"}}, nil
 }

@@ -22,5 +22,10 @@ func (c Stop) Decide(app *appstate.App) ([]events.Event, error) {
 	if ro := app.Rollout; ro.Live() {
 		evs = append(evs, events.RolloutSuperseded{App: c.App, Release: ro.Release})
 	}
-	return append(evs, events.AppStopped{App: c.App}), nil
+	evs = append(evs, events.AppStopped{App: c.App})
+	if len(app.Domains) > 0 {
+		// A stopped app gives its custom domains back.
+		evs = append(evs, events.AppDomainsSet{App: c.App, Domains: []string{}})
+	}
+	return evs, nil
 }

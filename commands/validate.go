@@ -79,7 +79,35 @@ func ParseMemory(s string) (int64, error) {
 	return int64(bytes), nil
 }
 
+// Limits on a deploy's environment: what a container needs, far below
+// what would bloat every event that carries the spec.
+const (
+	MaxEnvVars       = 256
+	MaxEnvKeyBytes   = 256
+	MaxEnvValueBytes = 32 << 10
+	MaxEnvTotalBytes = 128 << 10
+	MaxConstraints   = 32
+	MaxDomains       = 64
+	MaxDenyEntries   = 1024
+)
+
 func validateEnv(env map[string]string) error {
+	if len(env) > MaxEnvVars {
+		return invalid("env", "%d variables exceed the limit of %d", len(env), MaxEnvVars)
+	}
+	total := 0
+	for k, v := range env {
+		total += len(k) + len(v)
+		if len(k) > MaxEnvKeyBytes {
+			return invalid("env", "variable name %.32q... is longer than the limit of %d bytes", k, MaxEnvKeyBytes)
+		}
+		if len(v) > MaxEnvValueBytes {
+			return invalid("env", "value of %s is %d bytes, above the limit of %d", k, len(v), MaxEnvValueBytes)
+		}
+	}
+	if total > MaxEnvTotalBytes {
+		return invalid("env", "names and values total %d bytes, above the limit of %d", total, MaxEnvTotalBytes)
+	}
 	for k, v := range env {
 		if !envKeyRe.MatchString(k) {
 			return invalid("env", "%q is not a valid variable name", k)
@@ -95,6 +123,9 @@ func validateEnv(env map[string]string) error {
 }
 
 func validateLabels(field string, labels map[string]string) error {
+	if len(labels) > MaxConstraints {
+		return invalid(field, "%d entries exceed the limit of %d", len(labels), MaxConstraints)
+	}
 	for k, v := range labels {
 		if !labelKeyRe.MatchString(k) {
 			return invalid(field, "%q is not a valid label key", k)
@@ -107,6 +138,9 @@ func validateLabels(field string, labels map[string]string) error {
 }
 
 func validateDomains(domains []string) error {
+	if len(domains) > MaxDomains {
+		return invalid("domains", "%d domains exceed the limit of %d", len(domains), MaxDomains)
+	}
 	for _, d := range domains {
 		if !domainRe.MatchString(d) {
 			return invalid("domains", "%q is not a valid domain name", d)
@@ -118,6 +152,9 @@ func validateDomains(domains []string) error {
 // validateCIDRs accepts addresses and CIDR prefixes and normalises them
 // to prefixes (1.2.3.4 becomes 1.2.3.4/32).
 func validateCIDRs(entries []string) ([]string, error) {
+	if len(entries) > MaxDenyEntries {
+		return nil, invalid("deny", "%d entries exceed the limit of %d", len(entries), MaxDenyEntries)
+	}
 	out := make([]string, 0, len(entries))
 	for _, e := range entries {
 		if p, err := netip.ParsePrefix(e); err == nil {

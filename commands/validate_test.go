@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -32,6 +33,12 @@ func TestDeployValidation(t *testing.T) {
 		{"constraint key", func(d *commands.Deploy) { d.Constraints = map[string]string{"Bad Key": "x"} }, "constraints", "not a valid label key"},
 		{"max per host", func(d *commands.Deploy) { d.MaxPerHost = -2 }, "max_per_host", "out of range"},
 		{"interval", func(d *commands.Deploy) { d.HealthInterval = "fast" }, "health_interval", "not a duration"},
+		{"too many constraints", func(d *commands.Deploy) {
+			d.Constraints = map[string]string{}
+			for i := range commands.MaxConstraints + 1 {
+				d.Constraints[fmt.Sprintf("k%d", i)] = "v"
+			}
+		}, "constraints", "exceed the limit"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ type Spec struct {
 	HealthThreshold  int               `json:"health_threshold"`
 	Constraints      map[string]string `json:"constraints,omitempty"`
 	MaxPerHost       int               `json:"max_per_host,omitempty"`
+	Security         Security          `json:"security,omitzero"`
 }
 
 // AppDeployed: an app was created or its spec replaced. Version counts

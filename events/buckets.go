@@ -14,6 +14,7 @@ var bucketDescriptions = map[string]string{
 	BucketRoutes:     "Berth app routing config, <app>",
 	BucketHeartbeats: "Berth host heartbeats, <host>",
 	BucketPorts:      "Berth host port claims, <host>.<port> = instance",
+	BucketDomains:    "Berth custom domain claims, <domain> = app",
 }
 
 // BucketConfig is the one configuration of a Berth bucket: the latest
@@ -41,7 +42,7 @@ type BucketEnsurer interface {
 // line, with replicas copies. The server calls it: it owns the cluster
 // settings; other processes only OpenBucket.
 func EnsureBuckets(ctx context.Context, js BucketEnsurer, replicas int) error {
-	for _, name := range []string{BucketEndpoints, BucketRoutes, BucketHeartbeats, BucketPorts} {
+	for _, name := range []string{BucketEndpoints, BucketRoutes, BucketHeartbeats, BucketPorts, BucketDomains} {
 		cfg, _ := BucketConfig(name, replicas)
 		if _, err := js.CreateOrUpdateKeyValue(ctx, cfg); err != nil {
 			return fmt.Errorf("ensure bucket %s: %w", name, err)

@@ -99,7 +99,7 @@ func TestQuorumLossIsUnavailable(t *testing.T) {
 	// The event stream over HTTP says so instead of streaming nothing: as
 	// a 503, or, if its first read still got through, an error event.
 	rec := httptest.NewRecorder()
-	st.StreamHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/v1/events/stream", nil))
+	st.StreamHandler(events.StreamConfig{}).ServeHTTP(rec, httptest.NewRequest("GET", "/v1/events/stream", nil))
 	if (rec.Code != http.StatusServiceUnavailable && !strings.Contains(rec.Body.String(), "event: error\n")) ||
 		!strings.Contains(rec.Body.String(), `"event store unavailable (no quorum): try again"`) {
 		t.Fatalf("event stream without quorum: %d %s", rec.Code, rec.Body)

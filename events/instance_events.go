@@ -17,6 +17,7 @@ type InstanceScheduled struct {
 	Env           map[string]string `json:"env,omitempty"`
 	MemoryBytes   int64             `json:"memory_bytes,omitempty"`
 	CPUs          float64           `json:"cpus,omitempty"`
+	Security      Security          `json:"security,omitzero"`
 }
 
 // InstanceUnscheduled: the scheduler decided an instance must go (scale

@@ -20,6 +20,9 @@ const (
 	// BucketPorts holds host port claims, key "<host>.<port>", so two
 	// schedulers never hand out one port twice.
 	BucketPorts = "berth_ports"
+	// BucketDomains holds custom domain claims, key "<domain>", value the
+	// owning app, so two servers never grant one domain to two apps.
+	BucketDomains = "berth_domains"
 
 	// MetricsSubjectPrefix carries ephemeral metrics on core NATS (not
 	// JetStream): berth.metrics.gateway.<app>, berth.metrics.instance.<app>.

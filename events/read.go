@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -41,7 +42,7 @@ func (s *Store) Load(ctx context.Context, agg Aggregate, afterSeq uint64) ([]Rec
 		return nil, last, nil
 	}
 	var out []Recorded
-	err = s.read(ctx, agg.Filter(), afterSeq, func(r Recorded) bool {
+	err = s.read(ctx, agg.Filter(), position{after: afterSeq}, func(r Recorded) bool {
 		out = append(out, r)
 		return r.Sequence < last
 	})
@@ -51,13 +52,24 @@ func (s *Store) Load(ctx context.Context, agg Aggregate, afterSeq uint64) ([]Rec
 	return out, last, nil
 }
 
-// read delivers decoded events matching filter after afterSeq, in order,
-// until fn returns false or ctx ends.
-func (s *Store) read(ctx context.Context, filter string, afterSeq uint64, fn func(Recorded) bool) error {
+// position is where a read starts and how far it fetches ahead.
+type position struct {
+	after  uint64
+	since  time.Time
+	window int
+}
+
+// read delivers decoded events matching filter from pos, in order, until
+// fn returns false or ctx ends.
+func (s *Store) read(ctx context.Context, filter string, pos position, fn func(Recorded) bool) error {
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}}
-	if afterSeq > 0 {
+	switch {
+	case pos.after > 0:
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
-		cfg.OptStartSeq = afterSeq + 1
+		cfg.OptStartSeq = pos.after + 1
+	case !pos.since.IsZero():
+		cfg.DeliverPolicy = jetstream.DeliverByStartTimePolicy
+		cfg.OptStartTime = &pos.since
 	}
 	var cons jetstream.Consumer
 	err := s.retry(ctx, false, func(ctx context.Context) (err error) {
@@ -67,7 +79,14 @@ func (s *Store) read(ctx context.Context, filter string, afterSeq uint64, fn fun
 	if err != nil {
 		return fmt.Errorf("consumer on %s: %w", filter, err)
 	}
-	it, err := cons.Messages()
+	var opts []jetstream.PullMessagesOpt
+	if pos.window > 0 {
+		// Each pull is also bounded in bytes (a command body is at most
+		// 1 MiB, so any event fits). PullMaxBytes alone would size the
+		// client's buffer for a million messages.
+		opts = append(opts, jetstream.PullMaxMessagesWithBytesLimit(pos.window, 2<<20))
+	}
+	it, err := cons.Messages(opts...)
 	if err != nil {
 		return fmt.Errorf("iterate %s: %w", filter, err)
 	}
@@ -114,6 +133,13 @@ func decodeMsg(msg jetstream.Msg) (Recorded, error) {
 type FollowOptions struct {
 	// AfterSeq starts after this stream sequence (0 = from the beginning).
 	AfterSeq uint64
+	// Since, with AfterSeq 0, starts at the first event stored at or
+	// after this time.
+	Since time.Time
+	// Window is how many events are fetched ahead of fn (0: the client
+	// library's default of 500), so a reader pages through a long history
+	// at a bounded cost.
+	Window int
 	// OnCaughtUp is called once, when every event that existed when
 	// Follow started has been delivered.
 	OnCaughtUp func()
@@ -136,8 +162,13 @@ func (s *Store) Follow(ctx context.Context, filter string, opts FollowOptions, f
 	if head <= opts.AfterSeq {
 		caughtUp()
 	}
+	if !opts.Since.IsZero() && opts.AfterSeq == 0 && head > 0 {
+		if last, err := s.stream.GetMsg(ctx, head); err == nil && last.Time.Before(opts.Since) {
+			caughtUp() // nothing stored since then
+		}
+	}
 	var fnErr error
-	err = s.read(ctx, filter, opts.AfterSeq, func(r Recorded) bool {
+	err = s.read(ctx, filter, position{after: opts.AfterSeq, since: opts.Since, window: opts.Window}, func(r Recorded) bool {
 		if r.Event != nil {
 			if fnErr = fn(r); fnErr != nil {
 				return false

@@ -22,6 +22,9 @@ const (
 	DefaultMaxIdleConnsPerHost   = 256
 	DefaultReadHeaderTimeout     = 10 * time.Second
 	DefaultIdleTimeout           = 90 * time.Second
+	DefaultReadTimeout           = 5 * time.Minute
+	DefaultBodyReadTimeout       = 10 * time.Second
+	DefaultMaxConnsPerClient     = 256
 	DefaultShutdownTimeout       = 10 * time.Second
 )
 
@@ -45,12 +48,18 @@ type Config struct {
 	EjectFor            time.Duration
 	MaxIdleConnsPerHost int
 
-	// Client-side server timeouts. ReadTimeout and WriteTimeout stay 0
-	// (none) unless set, so long uploads and streams work.
+	// Client-side server timeouts. ReadTimeout bounds reading a whole
+	// request, body included; BodyReadTimeout bounds each wait for more
+	// of a body, so a trickling client is cut off long before. WriteTimeout
+	// stays 0 (none) unless set, so long downloads and streams work.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
+	BodyReadTimeout   time.Duration
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
+	// MaxConnsPerClient caps the connections one client address holds
+	// open; more are closed at accept.
+	MaxConnsPerClient int
 	// ShutdownTimeout bounds draining in-flight requests when Run ends.
 	ShutdownTimeout time.Duration
 
@@ -70,6 +79,9 @@ func (c *Config) setDefaults() {
 	c.MaxIdleConnsPerHost = cmp.Or(c.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
 	c.ReadHeaderTimeout = cmp.Or(c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	c.IdleTimeout = cmp.Or(c.IdleTimeout, DefaultIdleTimeout)
+	c.ReadTimeout = cmp.Or(c.ReadTimeout, DefaultReadTimeout)
+	c.BodyReadTimeout = cmp.Or(c.BodyReadTimeout, DefaultBodyReadTimeout)
+	c.MaxConnsPerClient = cmp.Or(c.MaxConnsPerClient, DefaultMaxConnsPerClient)
 	c.ShutdownTimeout = cmp.Or(c.ShutdownTimeout, DefaultShutdownTimeout)
 	c.StatsWindow = cmp.Or(c.StatsWindow, stats.DefaultWindow)
 	if c.Logger == nil {
@@ -96,6 +108,7 @@ func (c Config) Validate() error {
 		{"eject for", c.EjectFor},
 		{"read header timeout", c.ReadHeaderTimeout},
 		{"read timeout", c.ReadTimeout},
+		{"body read timeout", c.BodyReadTimeout},
 		{"write timeout", c.WriteTimeout},
 		{"idle timeout", c.IdleTimeout},
 		{"shutdown timeout", c.ShutdownTimeout},
@@ -107,6 +120,9 @@ func (c Config) Validate() error {
 	}
 	if c.StatsWindow > 0 && c.StatsWindow < time.Second {
 		errs = append(errs, fmt.Errorf("stats window %v is under a second", c.StatsWindow))
+	}
+	if c.MaxConnsPerClient < 0 {
+		errs = append(errs, fmt.Errorf("max conns per client %d is negative", c.MaxConnsPerClient))
 	}
 	if c.MaxIdleConnsPerHost < 0 {
 		errs = append(errs, fmt.Errorf("max idle conns per host %d is negative", c.MaxIdleConnsPerHost))

@@ -50,6 +50,8 @@ type Gateway struct {
 	recorder *stats.Recorder
 	window   *stats.Window
 	registry *prometheus.Registry
+	// clients caps connections per client address (connlimit.go).
+	clients atomic.Pointer[perClientListener]
 }
 
 // New builds a gateway fed by source. Nothing listens until Run or Serve.
@@ -180,8 +182,10 @@ func (g *Gateway) Serve(ctx context.Context, ln, admin net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
+	clients := limitPerClient(ln, g.cfg.MaxConnsPerClient)
+	g.clients.Store(clients)
 	servers := []*http.Server{g.newServer(g.Handler())}
-	listeners := []net.Listener{ln}
+	listeners := []net.Listener{clients}
 	if admin != nil {
 		servers = append(servers, &http.Server{Handler: g.AdminHandler(), ReadHeaderTimeout: g.cfg.ReadHeaderTimeout})
 		listeners = append(listeners, admin)

@@ -60,6 +60,7 @@ func (g *Gateway) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	g.guardBody(w, r)
 	rt := &route{app: app, stats: st, release: pick.Release}
 	rt.sel.init(app.Endpoints, pick)
 	rec := &responseRecorder{ResponseWriter: w}

@@ -40,6 +40,9 @@ func (r *Runner) process(ctx context.Context, f *follower, msgs []jetstream.Msg)
 		var gap *gapError
 		switch {
 		case err == nil:
+			if attempt > 1 {
+				r.log.Info("projection batch succeeded after retries", "projector", f.p.name, "attempts", attempt)
+			}
 			return
 		case errors.As(err, &gap):
 			if !r.gap(ctx, f, gap, msgs) {
@@ -50,8 +53,11 @@ func (r *Runner) process(ctx context.Context, f *follower, msgs []jetstream.Msg)
 			r.nak(ctx, msgs, 0)
 			return
 		}
-		if attempt == 1 || attempt%10 == 0 {
-			r.log.Warn("projection batch failed, retrying", "projector", f.p.name, "seq", items[0].d.seq, "events", len(items), "attempt", attempt, "err", err)
+		// Once as an error with its cause (Postgres down, say), then quietly.
+		if attempt == 1 {
+			r.log.Error("projection batch failed, retrying quietly", "projector", f.p.name, "seq", items[0].d.seq, "events", len(items), "err", err)
+		} else {
+			r.log.Debug("projection batch failed again", "projector", f.p.name, "attempt", attempt, "err", err)
 		}
 		// Keep the batch: nacking it would let later events through,
 		// which then only wait at the gap.

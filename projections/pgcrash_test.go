@@ -30,8 +30,8 @@ func TestPostgresCrashLosesNoEvent(t *testing.T) {
 	h := newHarnessOn(t, srv.DSN())
 	// The WAL writer then writes only full WAL pages until the crash, so
 	// the last commits before it are surely lost.
-	h.exec(`ALTER SYSTEM SET wal_writer_delay = '10s'`)
-	h.exec(`SELECT pg_reload_conf()`)
+	// (ALTER SYSTEM is the superuser's: Berth's own role is not one.)
+	adminExec(t, srv.AdminDSN("berth"), `ALTER SYSTEM SET wal_writer_delay = '10s'`, `SELECT pg_reload_conf()`)
 
 	evs := workload(13, 400)
 	appEvents := 0
@@ -182,4 +182,18 @@ func (h *harness) reconnect(dsn string) {
 	}
 	h.t.Cleanup(func() { db.Close(context.Background()) })
 	h.db = db
+}
+
+func adminExec(t *testing.T, dsn string, stmts ...string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, q := range stmts {
+		if _, err := conn.Exec(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 }

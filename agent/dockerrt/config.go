@@ -33,6 +33,7 @@ func containerConfig(s ContainerSpec, log *SyslogLog, fellBack bool) (*container
 			NanoCPUs: s.NanoCPUs,
 		},
 	}
+	lockDown(s, cfg, host)
 	if s.MemoryBytes > 0 {
 		// Equal to Memory: no swap, so a limit means an OOM kill rather than thrashing.
 		host.Resources.MemorySwap = s.MemoryBytes

@@ -33,7 +33,28 @@ type ContainerSpec struct {
 	MemoryBytes   int64      // 0 = unlimited; swap is disabled when set
 	NanoCPUs      int64      // 1e9 = one CPU; 0 = unlimited
 	Log           *SyslogLog // nil = the engine's default log driver
+	// ReadOnly runs the root filesystem read-only with a tmpfs on /tmp.
+	ReadOnly bool
+	// User is "UID[:GID]"; empty runs as the image's user.
+	User string
+	// CapAdd are capabilities added to the default set (the server
+	// checked them against its allow-list).
+	CapAdd []string
+	// PidsLimit caps the container's processes; default DefaultPidsLimit.
+	PidsLimit int64
 }
+
+// Locked-down defaults of every container (README, "Limits and defaults").
+const (
+	DefaultPidsLimit = 1024
+	// TmpfsSize bounds the /tmp of a read-only container.
+	TmpfsSize = "64m"
+)
+
+// droppedCaps are removed from Docker's default capability set: raw
+// sockets let one container spoof traffic to its neighbours. What is
+// left is Nomad's default set.
+var droppedCaps = []string{"NET_RAW"}
 
 // Name is the container name for the instance.
 func (s ContainerSpec) Name() string { return NamePrefix + s.Instance }
@@ -41,6 +62,9 @@ func (s ContainerSpec) Name() string { return NamePrefix + s.Instance }
 func (s *ContainerSpec) setDefaults() {
 	if s.ContainerPort == 0 {
 		s.ContainerPort = defaultContainerPort
+	}
+	if s.PidsLimit == 0 {
+		s.PidsLimit = DefaultPidsLimit
 	}
 	if s.Log != nil {
 		s.Log.setDefaults(s.Instance)

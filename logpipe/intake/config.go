@@ -35,6 +35,12 @@ type Config struct {
 	Flushers int
 	// MaxConns bounds concurrent TCP connections; default 4096.
 	MaxConns int
+	// IdleTimeout closes TCP connections that sent nothing for this long
+	// while more than IdleAbove are open (0: never). Docker's syslog
+	// driver redials on its next line, but may lose that line, so a
+	// host's usual connections (one per container) are left alone.
+	IdleTimeout time.Duration
+	IdleAbove   int
 	// DrainTimeout bounds the flush of queued records at shutdown;
 	// default 10s. What is left then is dropped and counted.
 	DrainTimeout time.Duration

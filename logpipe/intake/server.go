@@ -38,7 +38,7 @@ type Server struct {
 	running atomic.Bool
 	mu      sync.Mutex
 	closed  bool
-	conns   map[net.Conn]struct{}
+	conns   map[net.Conn]*atomic.Int64 // last activity, unix nanoseconds
 }
 
 // Listen binds the configured sockets; nothing is read until Run.
@@ -56,7 +56,7 @@ func Listen(cfg Config, sink Sink) (*Server, error) {
 		sem:   semaphore.NewWeighted(cfg.MaxQueueBytes),
 		queue: make(chan record.Record, max(4*cfg.BatchSize, 4096)),
 		spare: make(chan []record.Record, cfg.Flushers+1),
-		conns: make(map[net.Conn]struct{}),
+		conns: make(map[net.Conn]*atomic.Int64),
 	}
 	if !cfg.DisableTCP {
 		if s.tcp, err = net.Listen("tcp", cfg.TCPAddr); err != nil {
@@ -120,6 +120,9 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if s.udp != nil {
 		readers.Go(func() { s.udpLoop(ctx) })
+	}
+	if s.cfg.IdleTimeout > 0 {
+		readers.Go(func() { s.reapIdle(ctx) })
 	}
 	<-ctx.Done()
 	s.Close()

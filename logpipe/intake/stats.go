@@ -25,11 +25,14 @@ type Stats struct {
 	Paused int64
 	// QueuedBytes is the estimated memory of records not yet acknowledged.
 	QueuedBytes int64
+	// IdleClosed counts TCP connections closed for idling (IdleTimeout).
+	IdleClosed uint64
 }
 
 type counters struct {
 	received, malformed, truncated, dropped atomic.Uint64
 	published, publishErrors, rejectedConns atomic.Uint64
+	idleClosed                              atomic.Uint64
 	conns, paused, queuedBytes              atomic.Int64
 }
 
@@ -38,6 +41,6 @@ func (c *counters) snapshot() Stats {
 		Received: c.received.Load(), Malformed: c.malformed.Load(), Truncated: c.truncated.Load(),
 		Dropped: c.dropped.Load(), Published: c.published.Load(), PublishErrors: c.publishErrors.Load(),
 		RejectedConns: c.rejectedConns.Load(), Conns: c.conns.Load(), Paused: c.paused.Load(),
-		QueuedBytes: c.queuedBytes.Load(),
+		QueuedBytes: c.queuedBytes.Load(), IdleClosed: c.idleClosed.Load(),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,7 +34,7 @@ func (s *Server) acceptLoop(ctx context.Context, conns *sync.WaitGroup) {
 		}
 		conns.Go(func() {
 			defer s.untrack(c)
-			s.serveConn(ctx, c)
+			s.serveConn(ctx, c, s.activity(c))
 		})
 	}
 }
@@ -51,9 +52,43 @@ func (s *Server) track(c net.Conn) bool {
 		}
 		return false
 	}
-	s.conns[c] = struct{}{}
+	last := new(atomic.Int64)
+	last.Store(time.Now().UnixNano())
+	s.conns[c] = last
 	s.stats.conns.Add(1)
 	return true
+}
+
+func (s *Server) activity(c net.Conn) *atomic.Int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns[c]
+}
+
+// reapIdle closes connections idle for IdleTimeout while more than
+// IdleAbove are open, so idle connections can't pile up to MaxConns.
+func (s *Server) reapIdle(ctx context.Context) {
+	t := time.NewTicker(max(s.cfg.IdleTimeout/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			s.mu.Lock()
+			if len(s.conns) > s.cfg.IdleAbove {
+				cutoff := now.Add(-s.cfg.IdleTimeout).UnixNano()
+				for c, last := range s.conns {
+					if last.Load() < cutoff {
+						c.Close() // its reader ends and untracks it
+						last.Store(now.UnixNano())
+						s.stats.idleClosed.Add(1)
+					}
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
 }
 
 func (s *Server) untrack(c net.Conn) {
@@ -66,11 +101,12 @@ func (s *Server) untrack(c net.Conn) {
 
 // serveConn reads frames until the peer closes or ctx ends. When the queue
 // is full it stops reading, so the sender's writes block.
-func (s *Server) serveConn(ctx context.Context, c net.Conn) {
+func (s *Server) serveConn(ctx context.Context, c net.Conn, last *atomic.Int64) {
 	f := newFramer(c, s.cfg.MaxMessageBytes)
 	p := NewParser(s.cfg.Location)
 	for {
 		frame, truncated, err := f.next()
+		last.Store(time.Now().UnixNano())
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				s.log.Debug("syslog connection ended", "remote", c.RemoteAddr().String(), "err", err)

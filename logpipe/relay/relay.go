@@ -63,6 +63,7 @@ type Relay struct {
 	sink    enrich.Publisher // ungated, for the backfill
 	gate    *gatedSink
 	src     Source
+	attr    *attribution
 	log     *slog.Logger
 	started time.Time // when it began listening
 }
@@ -83,6 +84,14 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	}
 	ic := cfg.Intake
 	ic.TCPAddr, ic.UDPAddr = cfg.Addr, cfg.Addr
+	// Docker keeps one connection per container: far fewer than the
+	// central intake's defaults allow.
+	if ic.MaxConns == 0 {
+		ic.MaxConns = DefaultMaxConns
+	}
+	if ic.IdleTimeout == 0 {
+		ic.IdleTimeout, ic.IdleAbove = DefaultIdleTimeout, DefaultIdleAbove
+	}
 	if ic.Logger == nil {
 		ic.Logger = cfg.Logger
 	}
@@ -92,10 +101,11 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	}
 	dir := hostDirectory{host: cfg.Host, instances: instances}
 	sink := enrich.New(dir).Wrap(pub)
+	attr := newAttribution(instances, cfg.Backfill)
 	// Docker can connect and write as soon as the socket is bound: lines
 	// from then on are the intake's, earlier ones the backfill's.
 	started := time.Now()
-	gate := &gatedSink{open: make(chan struct{}), next: sink}
+	gate := &gatedSink{open: make(chan struct{}), next: attr.Wrap(sink)}
 	if cfg.Backfill == nil {
 		close(gate.open)
 	} else {
@@ -105,7 +115,7 @@ func Listen(cfg Config, js jetstream.JetStream, instances Instances) (*Relay, er
 	if err != nil {
 		return nil, fmt.Errorf("log relay: %w", err)
 	}
-	return &Relay{in: in, js: js, sink: sink, gate: gate, src: cfg.Backfill, log: log, started: started}, nil
+	return &Relay{in: in, js: js, sink: sink, gate: gate, src: cfg.Backfill, attr: attr, log: log, started: started}, nil
 }
 
 // gatedSink holds the intake's batches until open is closed (the intake
@@ -135,13 +145,59 @@ func (g *gatedSink) release() { g.openOnce.Do(func() { close(g.open) }) }
 // Addr is the bound TCP address: where this host's containers log.
 func (r *Relay) Addr() net.Addr { return r.in.TCPAddr() }
 
-// Stats returns the receiver's counters.
-func (r *Relay) Stats() intake.Stats { return r.in.Stats() }
+// Limits of a relay's connections.
+const (
+	DefaultMaxConns    = 1024
+	DefaultIdleTimeout = time.Minute
+	// DefaultIdleAbove: idle connections are closed only while more than
+	// this many are open (a host's containers each keep one).
+	DefaultIdleAbove = 128
+)
+
+// Stats are the relay's counters.
+type Stats struct {
+	intake.Stats
+	// Unattributed counts records dropped because their tag names no
+	// instance on this host (junk, malformed input, forgeries).
+	Unattributed uint64
+}
+
+// reportDrops logs, at most once per every, how much input was malformed,
+// unattributed or truncated since the last report, so junk is visible
+// without storing it.
+func (r *Relay) reportDrops(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var last Stats
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			st := r.Stats()
+			if st.Unattributed != last.Unattributed || st.Malformed != last.Malformed || st.Truncated != last.Truncated || st.IdleClosed != last.IdleClosed {
+				r.log.Warn("log relay dropped or closed input",
+					"unattributed", st.Unattributed-last.Unattributed, "malformed", st.Malformed-last.Malformed,
+					"truncated", st.Truncated-last.Truncated, "idle_closed", st.IdleClosed-last.IdleClosed,
+					"rejected_conns_total", st.RejectedConns)
+			}
+			last = st
+		}
+	}
+}
+
+// Stats returns the relay's counters.
+func (r *Relay) Stats() Stats {
+	return Stats{Stats: r.in.Stats(), Unattributed: r.attr.dropped.Load()}
+}
 
 // Run serves until ctx ends, then drains what it holds to the bus. With a
 // Backfill source it first recovers, alongside, what containers wrote
 // while no relay listened.
 func (r *Relay) Run(ctx context.Context) error {
+	reportCtx, stopReports := context.WithCancel(ctx)
+	defer stopReports()
+	go r.reportDrops(reportCtx, time.Minute)
 	if r.src == nil {
 		return r.in.Run(ctx)
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/berth-dev/berth/logpipe/record"
 )
@@ -15,6 +17,8 @@ const (
 	DefaultLimit = 100
 	// MaxLimit matches Elasticsearch's default index.max_result_window.
 	MaxLimit = 10000
+	// MaxTextBytes bounds the search text and the instance filter.
+	MaxTextBytes = 1024
 )
 
 // Query selects log records. Empty fields do not filter.
@@ -36,6 +40,16 @@ func (q Query) Validate() error {
 	var errs []error
 	if q.Limit < 0 || q.Limit > MaxLimit {
 		errs = append(errs, fmt.Errorf("limit %d outside 0..%d", q.Limit, MaxLimit))
+	}
+	for name, v := range map[string]string{"q": q.Text, "instance": q.Instance} {
+		switch {
+		case !utf8.ValidString(v):
+			errs = append(errs, fmt.Errorf("%s is not valid UTF-8", name))
+		case strings.ContainsRune(v, 0):
+			errs = append(errs, fmt.Errorf("%s contains a NUL byte", name))
+		case len(v) > MaxTextBytes:
+			errs = append(errs, fmt.Errorf("%s is longer than %d bytes", name, MaxTextBytes))
+		}
 	}
 	if !q.Since.IsZero() && !q.Until.IsZero() && q.Until.Before(q.Since) {
 		errs = append(errs, errors.New("until is before since"))

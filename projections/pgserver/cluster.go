@@ -25,7 +25,12 @@ func initCluster(ctx context.Context, r *runner, c Config) error {
 	if err := os.RemoveAll(c.pgdata()); err != nil {
 		return fmt.Errorf("remove partial cluster: %w", err)
 	}
-	args := []string{"-D", c.pgdata(), "-U", Superuser, "-A", "trust", "-E", "UTF8", "--locale=C"}
+	pw, err := pwfile(r, c)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(pw)
+	args := []string{"-D", c.pgdata(), "-U", Superuser, "-A", "scram-sha-256", "--pwfile", pw, "-E", "UTF8", "--locale=C"}
 	if c.NoSync {
 		args = append(args, "--no-sync")
 	}

@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 )
 
-// Superuser and Database are the role and database every cluster gets.
+// The roles and database every cluster gets: Superuser sets it up, Berth
+// connects as AppRole, which owns Database and is not a superuser.
 const (
-	Superuser = "berth"
+	Superuser = "berth_admin"
+	AppRole   = "berth"
 	Database  = "berth"
 )
 

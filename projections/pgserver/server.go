@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Server is a running cluster.
@@ -43,6 +41,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DataDir, err = prepareDataDir(r, cfg.DataDir); err != nil {
 		return nil, err
 	}
+	legacy := cfg.legacy()
 	if err := initCluster(ctx, r, cfg); err != nil {
 		return nil, err
 	}
@@ -57,7 +56,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.removeTempSock()
 		return nil, err
 	}
-	if err := s.createDatabase(ctx, Database); err != nil {
+	if legacy {
+		if err := s.secureLegacy(ctx); err != nil {
+			return nil, errors.Join(err, s.Stop(context.WithoutCancel(ctx)))
+		}
+	}
+	if err := s.setupRoles(ctx, Database); err != nil {
 		return nil, errors.Join(err, s.Stop(context.WithoutCancel(ctx)))
 	}
 	if cfg.StopWithParent {
@@ -109,31 +113,33 @@ func (s *Server) start(ctx context.Context) error {
 	return nil
 }
 
-func (s *Server) createDatabase(ctx context.Context, name string) error {
-	conn, err := pgx.Connect(ctx, s.DSNFor("postgres"))
-	if err != nil {
-		return fmt.Errorf("connect to postgres: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	var exists bool
-	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
-	if err == nil && !exists {
-		_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-	}
-	if err != nil {
-		return fmt.Errorf("create database %s: %w", name, err)
-	}
-	return nil
-}
-
-// DSN addresses database Database over TCP.
+// DSN addresses database Database over TCP as AppRole, with its password.
 func (s *Server) DSN() string { return s.DSNFor(Database) }
 
-// DSNFor addresses the named database over TCP as Superuser.
+// DSNFor addresses the named database over TCP as AppRole.
 func (s *Server) DSNFor(database string) string {
+	pw, _ := s.cfg.password(appPasswordFile)
+	return s.dsn(AppRole, pw, database)
+}
+
+// AdminDSN addresses the named database as Superuser: for setting up
+// databases and roles (tests), never for Berth itself.
+func (s *Server) AdminDSN(database string) string {
+	pw, _ := s.cfg.password(adminPasswordFile)
+	return s.dsn(Superuser, pw, database)
+}
+
+// PasswordFile is the file holding AppRole's password.
+func (s *Server) PasswordFile() string { return s.cfg.passwordPath(appPasswordFile) }
+
+func (s *Server) dsn(role, password, database string) string {
+	user := url.User(role)
+	if password != "" {
+		user = url.UserPassword(role, password)
+	}
 	u := url.URL{
 		Scheme:   "postgres",
-		User:     url.User(Superuser),
+		User:     user,
 		Host:     net.JoinHostPort("127.0.0.1", fmt.Sprint(s.port)),
 		Path:     "/" + database,
 		RawQuery: "sslmode=disable",

@@ -61,7 +61,7 @@ func count(t *testing.T, dsn string) int {
 func TestStartServesTCPAndSocket(t *testing.T) {
 	t.Parallel()
 	srv := start(t, t.TempDir())
-	if !strings.HasPrefix(srv.DSN(), "postgres://berth@127.0.0.1:") || !strings.HasSuffix(srv.DSN(), "/berth?sslmode=disable") {
+	if !strings.HasPrefix(srv.DSN(), "postgres://berth:") || !strings.HasSuffix(srv.DSN(), "/berth?sslmode=disable") {
 		t.Fatalf("DSN = %q", srv.DSN())
 	}
 	conn := connect(t, srv.DSN())
@@ -76,7 +76,11 @@ func TestStartServesTCPAndSocket(t *testing.T) {
 	if err := conn.QueryRow(context.Background(), "SHOW server_encoding").Scan(&enc); err != nil || enc != "UTF8" {
 		t.Fatalf("server_encoding = %q, %v", enc, err)
 	}
-	sock := fmt.Sprintf("host=%s port=%d user=berth dbname=berth sslmode=disable", srv.SocketDir(), srv.Port())
+	pw, err := os.ReadFile(srv.PasswordFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := fmt.Sprintf("host=%s port=%d user=berth password=%s dbname=berth sslmode=disable", srv.SocketDir(), srv.Port(), strings.TrimSpace(string(pw)))
 	exec(t, connect(t, sock), "SELECT 1")
 
 	if err := srv.Stop(context.Background()); err != nil {
@@ -148,7 +152,11 @@ func TestLongDataDirUsesShortSocketDir(t *testing.T) {
 	if !strings.HasPrefix(srv.SocketDir(), os.TempDir()) || len(srv.SocketDir()) > 90 {
 		t.Fatalf("socket dir %q not a short temp dir", srv.SocketDir())
 	}
-	sock := fmt.Sprintf("host=%s port=%d user=berth dbname=berth sslmode=disable", srv.SocketDir(), srv.Port())
+	pw, err := os.ReadFile(srv.PasswordFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock := fmt.Sprintf("host=%s port=%d user=berth password=%s dbname=berth sslmode=disable", srv.SocketDir(), srv.Port(), strings.TrimSpace(string(pw)))
 	exec(t, connect(t, sock), "SELECT 1")
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatal(err)

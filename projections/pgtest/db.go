@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/berth-dev/berth/projections/pgserver"
 )
 
 // NewDB creates an empty database on the shared cluster for this test and
@@ -22,13 +24,13 @@ func NewDB(t testing.TB) string {
 	name := dbName(t.Name())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := admin(ctx, srv.DSNFor("postgres"), "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	if err := admin(ctx, srv.AdminDSN("postgres"), "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" OWNER "+pgx.Identifier{pgserver.AppRole}.Sanitize()); err != nil {
 		t.Fatalf("pgtest: create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		err := admin(ctx, srv.DSNFor("postgres"), "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		err := admin(ctx, srv.AdminDSN("postgres"), "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 		if err != nil {
 			t.Errorf("pgtest: drop database %s: %v", name, err)
 		}

@@ -57,7 +57,7 @@ func (a *API) serve(get func(*http.Request) (any, error)) http.HandlerFunc {
 		}
 		v, err := get(r)
 		if err != nil {
-			httpjson.WriteError(w, r, err)
+			httpjson.WriteError(w, r, PublicError(r, err))
 			return
 		}
 		httpjson.Write(w, http.StatusOK, v)

@@ -163,6 +163,7 @@ func Decide(in Input) Decision {
 			App: app.Name, Instance: p.InstanceID, Version: app.Target,
 			Host: p.Host, HostAddr: p.Addr, HostPort: p.Port, ContainerPort: spec.Port,
 			Image: spec.Image, Env: spec.Env, MemoryBytes: spec.MemoryBytes, CPUs: spec.CPUs,
+			Security: spec.Security,
 		})
 	}
 	d.Place = plan.Place

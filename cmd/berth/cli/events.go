@@ -28,9 +28,9 @@ func eventsCmd(g *globals) *cobra.Command {
 			if app != "" {
 				q.Set("app", app)
 			}
-			if after > 0 {
-				q.Set("after", fmt.Sprint(after))
-			}
+			// The server starts at the tail unless asked: this command
+			// shows the history (after 0 is all of it), then follows.
+			q.Set("after", fmt.Sprint(after))
 			if !g.json() {
 				fmt.Fprintf(g.out, "%-8s %-20s %-32s %-12s %s\n", "SEQ", "TIME", "TYPE", "SUBJECT", "DATA")
 			}

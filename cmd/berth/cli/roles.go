@@ -27,6 +27,7 @@ func serverFlags(cmd *cobra.Command, c *service.ServerConfig) {
 	f.StringVar(&c.ElasticsearchURL, "elasticsearch-url", os.Getenv("BERTH_ELASTICSEARCH_URL"), "index logs into this Elasticsearch ($BERTH_ELASTICSEARCH_URL); empty keeps them in Postgres")
 	f.StringVar(&c.ElasticsearchPrefix, "elasticsearch-prefix", "berth-logs", "daily log index name prefix")
 	hookFlags(cmd, c)
+	limitFlags(cmd, &c.Limits)
 }
 
 func serverCmd() *cobra.Command {

@@ -94,6 +94,7 @@ func deployCmd(g *globals) *cobra.Command {
 			if err := ro.fill(cmd, body); err != nil {
 				return err
 			}
+			addSecurity(cmd, body)
 			app := a[0]
 			raw, err := g.send(cmd.Context(), "/v1/apps/"+url.PathEscape(app)+"/deploy", body)
 			if err != nil {
@@ -134,6 +135,7 @@ func deployCmd(g *globals) *cobra.Command {
 	f.BoolVar(&wait, "wait", false, "follow the new release's rollout; fail unless it succeeds")
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "how long --wait waits (a rollout ends by its --progress-deadline)")
 	ro.register(f)
+	securityFlags(cmd)
 	_ = cmd.MarkFlagRequired("image")
 	return cmd
 }

@@ -41,7 +41,7 @@ func serveAPI(ctx context.Context, addr, token string, mux *http.ServeMux, front
 		return nil, nil, err
 	}
 	srv := &http.Server{
-		Handler:           front(httpjson.RequireToken(token, mux, "/healthz", "/readyz")),
+		Handler:           front(httpjson.RequireToken(token, httpjson.Routed(mux), "/healthz", "/readyz")),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	done := make(chan struct{})

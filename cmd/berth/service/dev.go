@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 			return nil, fmt.Errorf("start private PostgreSQL: %w", err)
 		}
 		cfg.Server.DatabaseURL = d.pg.DSN()
-		slog.Info("private PostgreSQL started", "dsn", cfg.Server.DatabaseURL)
+		slog.Info("private PostgreSQL started", "dsn", redact(cfg.Server.DatabaseURL), "password_file", d.pg.PasswordFile())
 	}
 	d.Server, err = StartServer(ctx, cfg.Server)
 	if err != nil {
@@ -146,7 +147,7 @@ func (d *Dev) waitForHosts(ctx context.Context) error {
 func (d *Dev) PrintAddresses(w io.Writer) {
 	d.Server.PrintAddresses(w)
 	if d.pg != nil {
-		fmt.Fprintf(w, "PostgreSQL       %s\n", d.pg.DSN())
+		fmt.Fprintf(w, "PostgreSQL       %s (password in %s)\n", redact(d.pg.DSN()), d.pg.PasswordFile())
 	}
 	fmt.Fprintf(w, "hosts            %v\n", d.Hosts)
 	if len(d.LogRelays) > 0 {
@@ -166,4 +167,13 @@ func (d *Dev) Close() {
 	if d.pg != nil {
 		_ = d.pg.Stop(context.Background())
 	}
+}
+
+// redact hides a URL's password.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable database URL)"
+	}
+	return u.Redacted()
 }

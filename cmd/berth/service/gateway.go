@@ -45,7 +45,9 @@ func (s *Server) startGateway(ctx context.Context, cfg ServerConfig) error {
 	if admin != nil {
 		adminAddr = admin.Addr().String()
 	}
-	gw, err := gateway.New(gateway.Config{Listen: ln.Addr().String(), AdminListen: adminAddr, Domain: cfg.GatewayDomain}, src)
+	gw, err := gateway.New(gateway.Config{Listen: ln.Addr().String(), AdminListen: adminAddr, Domain: cfg.GatewayDomain,
+		ReadTimeout: cfg.Limits.GatewayReadTimeout, BodyReadTimeout: cfg.Limits.GatewayBodyTimeout,
+		MaxConnsPerClient: cfg.Limits.GatewayConnsPerClient}, src)
 	if err != nil {
 		ln.Close()
 		if admin != nil {

@@ -54,7 +54,8 @@ type ServerConfig struct {
 	ElasticsearchPrefix string
 
 	// Hooks tunes webhook delivery (NATSURL is filled in).
-	Hooks webhooks.Config
+	Hooks  webhooks.Config
+	Limits Limits
 }
 
 func (c *ServerConfig) setDefaults() {
@@ -76,6 +77,7 @@ func (c *ServerConfig) setDefaults() {
 	if c.ElasticsearchPrefix == "" {
 		c.ElasticsearchPrefix = "berth-logs"
 	}
+	c.Limits.setDefaults()
 }
 
 // Validate reports every problem at once.
@@ -95,6 +97,7 @@ func (c ServerConfig) Validate() error {
 	if c.StreamReplicas < 1 || c.StreamReplicas > 5 {
 		errs = append(errs, fmt.Errorf("stream replicas %d: use 1..5", c.StreamReplicas))
 	}
+	errs = append(errs, c.Limits.Validate())
 	return errors.Join(errs...)
 }
 
@@ -171,10 +174,20 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 	}
 	s.cleanup = append(s.cleanup, s.DB.Close)
 	s.Handler = commands.NewHandler(s.Store, "berth/api")
+	if err := s.claimDomains(ctx, js, cfg.GatewayDomain); err != nil {
+		return nil, err
+	}
+	if err := s.containerPolicy(cfg.Limits); err != nil {
+		return nil, err
+	}
 
 	mux := http.NewServeMux()
 	s.Handler.Routes(mux)
-	mux.Handle("GET /v1/events/stream", s.Store.StreamHandler())
+	streams, err := s.eventStream(ctx, cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("GET /v1/events/stream", streams)
 	if err := s.startRoles(ctx, cfg, mux); err != nil {
 		return nil, err
 	}
