@@ -140,6 +140,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			document.querySelector("#rollout dd.error").textContent.includes("max 1.0%") &&
 			[...document.querySelectorAll("#rollout-steps li")].some(li => li.dataset.event === "stepped" && li.textContent.includes("error rate 2.0%"))`)
 		browsertest.Screenshot(t, tab, dir, "app-rollout")
+		browsertest.ScreenshotOf(t, tab, dir, "app-rollout-panel", "#releases")
 
 		browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#rollout-pause")))
 		browsertest.WaitJS(t, tab, "paused", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("rollout_paused") &&
@@ -147,6 +148,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		if p, ok := e.lastEvent(t, "web").(events.RolloutPaused); !ok || p.Release != 2 {
 			t.Fatalf("last event is %#v, want RolloutPaused of release 2", e.lastEvent(t, "web"))
 		}
+		browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#rollout-resume")))
+		browsertest.WaitJS(t, tab, "resumed", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("rollout_resumed") &&
+			document.getElementById("rollout-status").textContent.trim() === "progressing" && !!document.getElementById("rollout-pause")`)
+		if r, ok := e.lastEvent(t, "web").(events.RolloutResumed); !ok || r.Release != 2 {
+			t.Fatalf("last event is %#v, want RolloutResumed of release 2", e.lastEvent(t, "web"))
+		}
+		browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#rollout-pause")))
+		browsertest.WaitJS(t, tab, "paused again", `document.getElementById("rollout-status").textContent.trim() === "paused"`)
 
 		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/"))
 		browsertest.WaitJS(t, tab, "the overview's rollout column", `(() => {

@@ -32,6 +32,9 @@ type ReleasesPanel struct {
 	// Actions: the asker may act and the page is live, not in the past.
 	Actions bool
 	CSRF    string
+	// Past: the time slider looks at an earlier moment; this panel still
+	// shows the read models of now.
+	Past bool
 }
 
 // RolloutView is a rollout with its spec and last inputs decoded.
