@@ -142,18 +142,82 @@ func TestForgedActionsAreRefused(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %d", tc.name, resp.Status, strings.TrimSpace(string(body))[:min(len(body), 120)], tc.want)
 		}
 	}
+	// The rollout actions go through the same checks.
+	for _, path := range []string{"/apps/web/rollout/pause", "/apps/web/rollout/resume", "/apps/web/rollout/promote",
+		"/apps/web/rollout/abort", "/apps/web/rollback"} {
+		for _, tc := range []struct {
+			name   string
+			client *http.Client
+			form   url.Values
+			header map[string]string
+			want   int
+		}{
+			{"not signed in", noRedirects(nil), url.Values{"to": {"1"}, "csrf": {csrf}}, nil, http.StatusForbidden},
+			{"no CSRF field", noRedirects(jar), url.Values{"to": {"1"}}, nil, http.StatusForbidden},
+			{"wrong CSRF field", noRedirects(jar), url.Values{"to": {"1"}, "csrf": {"x" + csrf[1:]}}, nil, http.StatusForbidden},
+			{"from another site", noRedirects(jar), url.Values{"to": {"1"}, "csrf": {csrf}}, map[string]string{"Origin": "http://evil.example"}, http.StatusForbidden},
+			{"cross-site fetch", noRedirects(jar), url.Values{"to": {"1"}, "csrf": {csrf}}, map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		} {
+			if got := post(t, tc.client, e.URL+path, tc.form, tc.header); got != tc.want {
+				t.Errorf("%s %s: %d, want %d", path, tc.name, got, tc.want)
+			}
+		}
+	}
+	// Signed in and sent by the dashboard, bad input is named and refused.
+	for path, form := range map[string]url.Values{
+		"/apps/web/rollout/explode": {"csrf": {csrf}},
+		"/apps/web/rollback":        {"to": {"latest"}, "csrf": {csrf}},
+	} {
+		if got := post(t, noRedirects(jar), e.URL+path, form, nil); got != http.StatusBadRequest {
+			t.Errorf("%s %v: %d, want 400", path, form, got)
+		}
+	}
+	// The dashboard's own form pauses the first release's rollout (no
+	// worker runs here to end it).
+	if got := post(t, noRedirects(jar), e.URL+"/apps/web/rollout/pause", url.Values{"csrf": {csrf}}, nil); got != http.StatusSeeOther {
+		t.Errorf("pause from the dashboard's own form: %d, want 303", got)
+	}
 	// Only the dashboard's own form changed anything.
 	recs, _, err := e.Store.Load(context.Background(), events.App("web"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var scaled []events.AppScaled
+	var (
+		scaled          []events.AppScaled
+		started, paused int
+	)
 	for _, r := range recs {
-		if s, ok := r.Event.(events.AppScaled); ok {
-			scaled = append(scaled, s)
+		switch ev := r.Event.(type) {
+		case events.AppScaled:
+			scaled = append(scaled, ev)
+		case events.RolloutStarted:
+			started++ // the seed's deploy; a rollback would add one
+		case events.RolloutPaused:
+			paused++
+		case events.RolloutResumed, events.RolloutRolledBack, events.RolloutStepped, events.RolloutSucceeded:
+			t.Errorf("a refused rollout action appended %T", ev)
 		}
+	}
+	if started != 1 || paused != 1 {
+		t.Errorf("%d rollout_started and %d rollout_paused events, want the deploy's and the one from the dashboard's own form", started, paused)
 	}
 	if len(scaled) != 1 || scaled[0].Replicas != 4 {
 		t.Fatalf("scale events %+v, want only the one to 4 replicas", scaled)
 	}
+}
+
+// post sends a form and returns the status.
+func post(t *testing.T, c *http.Client, u string, form url.Values, header map[string]string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

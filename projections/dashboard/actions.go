@@ -66,3 +66,26 @@ func (d *Dashboard) healthFail(r *http.Request) (commands.Decider, error) {
 	return commands.HealthFail{App: r.PathValue("app"), Instance: r.PathValue("instance"),
 		Reason: "failed from the dashboard", Source: "dashboard"}.Decide, nil
 }
+
+func (d *Dashboard) rolloutAction(r *http.Request) (commands.Decider, error) {
+	switch a := r.PathValue("action"); a {
+	case commands.ActionPause, commands.ActionResume, commands.ActionPromote, commands.ActionAbort:
+		return commands.RolloutAction{App: r.PathValue("app"), Action: a,
+			Reason: a + " requested from the dashboard"}.Decide, nil
+	default:
+		return nil, &commands.FieldError{Field: "action", Problem: fmt.Sprintf("%q is not pause, resume, promote or abort", a)}
+	}
+}
+
+// rollback puts release "to" back; empty means the last good one.
+func (d *Dashboard) rollback(r *http.Request) (commands.Decider, error) {
+	to := 0
+	if v := strings.TrimSpace(r.PostFormValue("to")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, &commands.FieldError{Field: "to", Problem: fmt.Sprintf("%q is not a release number", v)}
+		}
+		to = n
+	}
+	return commands.Rollback{App: r.PathValue("app"), To: to}.Decide, nil
+}

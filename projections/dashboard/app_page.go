@@ -64,6 +64,7 @@ func (d *Dashboard) appPage(r *http.Request, v *view) (string, error) {
 	if data.Releases, err = d.releasesPanel(ctx, name); err != nil {
 		return "", err
 	}
+	data.Releases.Actions, data.Releases.CSRF, data.Releases.Past = v.CanAct && live, v.CSRF, !live
 	m := d.metrics.App(name, now)
 	data.Traffic, data.HasTraffic = m.Current, m.HasCurrent
 	if live {

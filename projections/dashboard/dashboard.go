@@ -21,6 +21,8 @@ type Reads interface {
 	App(ctx context.Context, name string) (readapi.App, error)
 	Hosts(ctx context.Context) ([]readapi.Host, error)
 	History(ctx context.Context, app string, q readapi.HistoryQuery) ([]readapi.Event, error)
+	Releases(ctx context.Context, app string) ([]readapi.Release, error)
+	LatestRollout(ctx context.Context, app string, release int) (readapi.Rollout, error)
 }
 
 // EventLog is what the time slider and the live stream need of the event
@@ -141,6 +143,8 @@ func (d *Dashboard) routes() *http.ServeMux {
 	}
 	mux.HandleFunc("POST /apps/{app}/scale", d.action(d.scale))
 	mux.HandleFunc("POST /apps/{app}/instances/{instance}/health-fail", d.action(d.healthFail))
+	mux.HandleFunc("POST /apps/{app}/rollout/{action}", d.action(d.rolloutAction))
+	mux.HandleFunc("POST /apps/{app}/rollback", d.action(d.rollback))
 	return mux
 }
 

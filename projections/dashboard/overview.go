@@ -42,16 +42,18 @@ type overviewData struct {
 
 func (d *Dashboard) overview(r *http.Request, v *view) (string, error) {
 	at := d.seen(r)
-	// The three reads are independent: run them side by side.
+	// The four reads are independent: run them side by side.
 	var (
 		apps  []readapi.App
 		hosts []HostRow
 		evs   []EventRow
+		ros   map[string]RolloutSummary
 	)
 	g, ctx := errgroup.WithContext(r.Context())
 	g.Go(func() (err error) { apps, err = d.cfg.Reads.Apps(ctx); return err })
 	g.Go(func() (err error) { hosts, err = d.hosts(ctx); return err })
 	g.Go(func() (err error) { evs, err = recentEvents(ctx, d.cfg.DB, 20); return err })
+	g.Go(func() (err error) { ros, err = rolloutSummaries(ctx, d.cfg.DB); return err })
 	if err := g.Wait(); err != nil {
 		return "", err
 	}
@@ -60,7 +62,7 @@ func (d *Dashboard) overview(r *http.Request, v *view) (string, error) {
 	for _, a := range apps {
 		m := d.metrics.App(a.Name, now)
 		data.Apps = append(data.Apps, AppRow{App: a, Traffic: m.Current, HasTraffic: m.HasCurrent,
-			Rollout: d.rolloutSummary(r.Context(), a.Name)})
+			Rollout: ros[a.Name]})
 	}
 	v.Title, v.Nav, v.Data = "Overview", "overview", data
 	v.Stream = "/ui/stream?after=" + strconv.FormatUint(at, 10)

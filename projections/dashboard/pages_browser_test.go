@@ -118,6 +118,64 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a rollout shows live, pauses and rolls back from the page", func(t *testing.T) {
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/apps/web"))
+		browsertest.WaitJS(t, tab, "release 1 and its rollout", `document.querySelectorAll("#release-list tbody tr").length === 1 &&
+			!!document.getElementById("rollout-status")`)
+		browsertest.WaitJS(t, tab, "live stream open", `document.getElementById("live-dot").classList.contains("on")`)
+		browsertest.Eval[bool](t, tab, `window.notReloaded = true`)
+		e.run(t, "web", commands.Deploy{App: "web", Image: "berth-testapp:v2",
+			RolloutOptions: commands.RolloutOptions{Strategy: events.StrategyCanary, CanarySteps: []int{10, 50, 100}}}.Decide)
+		browsertest.WaitJS(t, tab, "the canary's rollout, same document", `window.notReloaded === true &&
+			document.getElementById("rollout-status").textContent.trim() === "progressing" &&
+			document.getElementById("rollout-step").textContent.trim() === "canary 10%" &&
+			document.querySelectorAll("#release-list tbody tr").length === 2`)
+		e.append(t, events.RolloutStepped{App: "web", Release: 2, Step: 1, Weight: 50, KeepOld: -1,
+			Reason: "canary judged: error rate 2.0% > max 1.0%",
+			Inputs: events.RolloutInputs{Desired: 1, Healthy: 1, Available: 1, OldLive: 1, Requests: 500, Errors: 10, ErrorRate: 0.02, P99MS: 180}})
+		browsertest.WaitJS(t, tab, "the step, its inputs against the thresholds, its reason", `window.notReloaded === true &&
+			document.getElementById("rollout-step").textContent.trim() === "canary 50%" &&
+			document.getElementById("rollout-inputs").textContent.includes("1 / 1 / 1") &&
+			document.querySelector("#rollout dd.error").textContent.includes("2.0%") &&
+			document.querySelector("#rollout dd.error").textContent.includes("max 1.0%") &&
+			[...document.querySelectorAll("#rollout-steps li")].some(li => li.dataset.event === "stepped" && li.textContent.includes("error rate 2.0%"))`)
+		browsertest.Screenshot(t, tab, dir, "app-rollout")
+		browsertest.ScreenshotOf(t, tab, dir, "app-rollout-panel", "#releases")
+
+		browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#rollout-pause")))
+		browsertest.WaitJS(t, tab, "paused", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("rollout_paused") &&
+			document.getElementById("rollout-status").textContent.trim() === "paused" && !!document.getElementById("rollout-resume")`)
+		if p, ok := e.lastEvent(t, "web").(events.RolloutPaused); !ok || p.Release != 2 {
+			t.Fatalf("last event is %#v, want RolloutPaused of release 2", e.lastEvent(t, "web"))
+		}
+		browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#rollout-resume")))
+		browsertest.WaitJS(t, tab, "resumed", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("rollout_resumed") &&
+			document.getElementById("rollout-status").textContent.trim() === "progressing" && !!document.getElementById("rollout-pause")`)
+		if r, ok := e.lastEvent(t, "web").(events.RolloutResumed); !ok || r.Release != 2 {
+			t.Fatalf("last event is %#v, want RolloutResumed of release 2", e.lastEvent(t, "web"))
+		}
+		browsertest.Do(t, tab, chromedp.Click(chromedp.CSS("#rollout-pause")))
+		browsertest.WaitJS(t, tab, "paused again", `document.getElementById("rollout-status").textContent.trim() === "paused"`)
+
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/"))
+		browsertest.WaitJS(t, tab, "the overview's rollout column", `(() => {
+			const b = document.querySelector('tr[data-app="web"] .rollout');
+			return !!b && b.textContent.trim() === "canary 50%, paused" })()`)
+
+		browsertest.Do(t, tab, chromedp.Navigate(e.URL+"/apps/web"))
+		browsertest.WaitJS(t, tab, "rollback form", `!!document.getElementById("rollback-to")`)
+		browsertest.Do(t, tab, chromedp.SetValue(chromedp.CSS("#rollback-to"), "1"), chromedp.Submit(chromedp.CSS("#rollback-to")))
+		browsertest.WaitJS(t, tab, "rolled back", `!!document.querySelector(".done") && document.querySelector(".done").textContent.includes("rollout_rolled_back") &&
+			document.getElementById("rollout-status").textContent.trim() === "rolled_back" &&
+			document.querySelector('#release-list tr[data-release="1"]').classList.contains("current") &&
+			document.getElementById("rollout-inputs").textContent.includes("1 / 1 / 1") &&
+			!document.getElementById("rollout-actions")`)
+		if rb, ok := e.lastEvent(t, "web").(events.RolloutRolledBack); !ok || rb.Release != 2 || rb.To != 1 {
+			t.Fatalf("last event is %#v, want RolloutRolledBack of release 2 to 1", e.lastEvent(t, "web"))
+		}
+		browsertest.Screenshot(t, tab, dir, "app-rolled-back")
+	})
+
 	t.Run("charts draw the gateway's samples", func(t *testing.T) {
 		now := time.Now()
 		for i := 0; i < 12; i++ {

@@ -45,6 +45,14 @@ var funcs = template.FuncMap{
 	"f0":     func(v float64) string { return fmt.Sprintf("%.0f", v) },
 	"join":   strings.Join,
 	"path":   url.PathEscape,
+	"pct100": func(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) },
+	"args":   func(p ReleasesPanel, action, label string) rolloutButton { return rolloutButton{p, action, label} },
+}
+
+// rolloutButton is one rollout action's form.
+type rolloutButton struct {
+	P             ReleasesPanel
+	Action, Label string
 }
 
 // pages holds each page's template set: the layout plus its own file.

@@ -50,7 +50,18 @@ func ShotsDir(t testing.TB) string {
 // Screenshot saves the whole page as dir/name.png and prints the path.
 func Screenshot(t testing.TB, ctx context.Context, dir, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	save(t, ctx, dir, name, chromedp.FullScreenshot(100))
+}
+
+// ScreenshotOf saves the element css selects as dir/name.png.
+func ScreenshotOf(t testing.TB, ctx context.Context, dir, name, css string) {
+	t.Helper()
+	save(t, ctx, dir, name, chromedp.Screenshot(chromedp.CSS(css)))
+}
+
+func save(t testing.TB, ctx context.Context, dir, name string, shot chromedp.Action[[]byte]) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
