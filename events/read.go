@@ -11,7 +11,11 @@ import (
 
 // LastSequence is the sequence of the last event matching filter, 0 if none.
 func (s *Store) LastSequence(ctx context.Context, filter string) (uint64, error) {
-	msg, err := s.stream.GetLastMsgForSubject(ctx, filter)
+	return lastSequence(ctx, s.stream, filter)
+}
+
+func lastSequence(ctx context.Context, stream jetstream.Stream, filter string) (uint64, error) {
+	msg, err := stream.GetLastMsgForSubject(ctx, filter)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
 		return 0, nil
 	}
@@ -46,12 +50,16 @@ func (s *Store) Load(ctx context.Context, agg Aggregate, afterSeq uint64) ([]Rec
 // read delivers decoded events matching filter after afterSeq, in order,
 // until fn returns false or ctx ends.
 func (s *Store) read(ctx context.Context, filter string, afterSeq uint64, fn func(Recorded) bool) error {
+	return readStream(ctx, s.stream, filter, afterSeq, fn)
+}
+
+func readStream(ctx context.Context, stream jetstream.Stream, filter string, afterSeq uint64, fn func(Recorded) bool) error {
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}}
 	if afterSeq > 0 {
 		cfg.DeliverPolicy = jetstream.DeliverByStartSequencePolicy
 		cfg.OptStartSeq = afterSeq + 1
 	}
-	cons, err := s.stream.OrderedConsumer(ctx, cfg)
+	cons, err := stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("consumer on %s: %w", filter, err)
 	}
@@ -111,7 +119,13 @@ type FollowOptions struct {
 // ends or fn fails. Replay, then live: workers fold it into their state.
 // Events whose payload can't be decoded are skipped (Event is nil).
 func (s *Store) Follow(ctx context.Context, filter string, opts FollowOptions, fn func(Recorded) error) error {
-	head, err := s.LastSequence(ctx, filter)
+	return FollowStream(ctx, s.stream, filter, opts, fn)
+}
+
+// FollowStream is Follow over any stream of Berth CloudEvents (the
+// per-host assignment stream holds copies of events).
+func FollowStream(ctx context.Context, stream jetstream.Stream, filter string, opts FollowOptions, fn func(Recorded) error) error {
+	head, err := lastSequence(ctx, stream, filter)
 	if err != nil {
 		return err
 	}
@@ -125,7 +139,7 @@ func (s *Store) Follow(ctx context.Context, filter string, opts FollowOptions, f
 		caughtUp()
 	}
 	var fnErr error
-	err = s.read(ctx, filter, opts.AfterSeq, func(r Recorded) bool {
+	err = readStream(ctx, stream, filter, opts.AfterSeq, func(r Recorded) bool {
 		if r.Event != nil {
 			if fnErr = fn(r); fnErr != nil {
 				return false

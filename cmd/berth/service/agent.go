@@ -17,7 +17,7 @@ import (
 	"github.com/berth-dev/berth/agent"
 	"github.com/berth-dev/berth/agent/dockerrt"
 	"github.com/berth-dev/berth/commands"
-	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/hostbus"
 	"github.com/berth-dev/berth/logpipe/relay"
 )
 
@@ -111,7 +111,7 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	if err != nil {
 		return nil, "", fmt.Errorf("jetstream: %w", err)
 	}
-	store, err := attachWithRetry(ctx, js, "berth/agent/"+c.HostID)
+	bus, err := attachWithRetry(ctx, js, c.HostID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -138,7 +138,7 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 			cfg.SyslogAddr = "tcp://" + rl.Addr().String()
 		}
 	}
-	a, err = agent.New(cfg, store, nc, rt)
+	a, err = agent.New(cfg, bus, nc, rt)
 	if err != nil {
 		return nil, "", err
 	}
@@ -160,15 +160,15 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	}, relayAddr, nil
 }
 
-// attachWithRetry waits for the server to have created the event stream:
+// attachWithRetry waits for the server to have created the host streams:
 // an agent may start first.
-func attachWithRetry(ctx context.Context, js jetstream.JetStream, source string) (*events.Store, error) {
+func attachWithRetry(ctx context.Context, js jetstream.JetStream, host string) (*hostbus.Bus, error) {
 	for {
-		st, err := events.AttachStore(ctx, js, source)
+		bus, err := hostbus.Attach(ctx, js, host)
 		if err == nil {
-			return st, nil
+			return bus, nil
 		}
-		slog.Warn("waiting for the event stream", "err", err)
+		slog.Warn("waiting for the host streams", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, err
