@@ -48,10 +48,10 @@ func TestIntakeAppendsTrueClaimsAndCountsForgeries(t *testing.T) {
 	}{
 		{events.InstanceStarted{App: "web", Instance: "web-1", Host: "h1", ContainerID: "c1"}, "started/c1"},
 		{events.InstanceStarted{App: "web", Instance: "web-1", Host: "h1", ContainerID: "c1"}, "started/c1"}, // again
-		{events.InstanceExited{App: "web", Instance: "web-2", Host: "h1", ExitCode: 1}, "forged-1"},           // h2's instance
-		{events.InstanceExited{App: "web", Instance: "web-2", Host: "h2", ExitCode: 1}, "forged-2"},           // in h2's name
-		{events.AppStopped{App: "web"}, "forged-3"},                                                           // a command
-		{events.HostRegistered{Host: "h2", Addr: "10.0.0.1"}, ""},                                             // another host
+		{events.InstanceExited{App: "web", Instance: "web-2", Host: "h1", ExitCode: 1}, "forged-1"},          // h2's instance
+		{events.InstanceExited{App: "web", Instance: "web-2", Host: "h2", ExitCode: 1}, "forged-2"},          // in h2's name
+		{events.AppStopped{App: "web"}, "forged-3"},                                                          // a command
+		{events.HostRegistered{Host: "h2", Addr: "10.0.0.1"}, ""},                                            // another host
 		{events.HostRegistered{Host: "h1", Addr: "127.0.0.1"}, ""},
 		{events.HostRegistered{Host: "h1", Addr: "127.0.0.1"}, ""}, // unchanged: no second event
 	}
