@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 // RandomPort asks the server to pick a free port.
@@ -24,6 +26,10 @@ type Config struct {
 	ServerName string
 	// Logger receives the server's log; nil keeps it silent.
 	Logger *slog.Logger
+	// Users, when set, are the only clients let in, each with its
+	// permissions (natsauth builds them). Without users the server is
+	// open: for tests only; berth server and berth dev always set them.
+	Users []*server.NkeyUser
 }
 
 func (c *Config) setDefaults() {

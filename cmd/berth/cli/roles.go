@@ -15,7 +15,8 @@ func serverFlags(cmd *cobra.Command, c *service.ServerConfig) {
 	f.StringVar(&c.API, "api-listen", ":7070", "control API listen address")
 	f.StringVar(&c.Token, "api-token", os.Getenv("BERTH_TOKEN"), "require this bearer token on the API ($BERTH_TOKEN)")
 	f.StringVar(&c.NATSURL, "nats-url", os.Getenv("BERTH_NATS_URL"), "external NATS server/cluster ($BERTH_NATS_URL); empty embeds one")
-	f.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address")
+	f.StringVar(&c.NATSCreds, "nats-creds", os.Getenv("BERTH_NATS_CREDS"), "credential for --nats-url: an nkey seed or a .creds file ($BERTH_NATS_CREDS)")
+	f.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address (only keys under <data-dir>/credentials get in)")
 	f.StringVar(&c.DataDir, "data-dir", ".berth", "where the embedded NATS server keeps its data")
 	f.BoolVar(&c.SyncAlways, "sync-always", false, "fsync every event before acknowledging it (embedded NATS)")
 	f.IntVar(&c.StreamReplicas, "stream-replicas", 1, "replicas of the event and log streams and the KV buckets on a NATS cluster")
@@ -67,6 +68,7 @@ func agentCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&c.NATSURL, "nats-url", envOr("BERTH_NATS_URL", "nats://127.0.0.1:4222"), "NATS server ($BERTH_NATS_URL)")
+	f.StringVar(&c.NATSCreds, "nats-creds", os.Getenv("BERTH_NATS_CREDS"), "this host's NATS credential, from `berth nats-key host` ($BERTH_NATS_CREDS)")
 	f.StringVar(&c.HostID, "host-id", hostname(), "this host's id")
 	f.StringVar(&c.Addr, "addr", "127.0.0.1", "address other hosts and the gateway reach this host's containers on")
 	f.StringVar(&c.Zone, "zone", "", "availability zone")
@@ -118,6 +120,7 @@ func projectionsCmd() *cobra.Command {
 		},
 	}
 	rebuild.Flags().StringVar(&c.NATSURL, "nats-url", envOr("BERTH_NATS_URL", "nats://127.0.0.1:4222"), "NATS server ($BERTH_NATS_URL)")
+	rebuild.Flags().StringVar(&c.NATSCreds, "nats-creds", os.Getenv("BERTH_NATS_CREDS"), "NATS credential, e.g. <data-dir>/credentials/server.nk ($BERTH_NATS_CREDS)")
 	rebuild.Flags().StringVar(&c.DatabaseURL, "database-url", os.Getenv("BERTH_DATABASE_URL"), "PostgreSQL URL ($BERTH_DATABASE_URL)")
 	cmd.AddCommand(rebuild)
 	return cmd

@@ -18,17 +18,21 @@ import (
 	"github.com/berth-dev/berth/agent/dockerrt"
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/events/hostbus"
+	"github.com/berth-dev/berth/events/natsauth"
 	"github.com/berth-dev/berth/logpipe/relay"
 )
 
 // AgentConfig is the agent role's command-line view of agent.Config.
 type AgentConfig struct {
 	NATSURL string
-	HostID  string
-	Addr    string
-	Zone    string
-	Labels  map[string]string
-	CPUs    float64
+	// NATSCreds is this host's credential: the nkey seed `berth nats-key
+	// host` made, or a .creds file.
+	NATSCreds string
+	HostID    string
+	Addr      string
+	Zone      string
+	Labels    map[string]string
+	CPUs      float64
 	// Memory is a size like 8g; empty offers the machine's.
 	Memory string
 	// Ports is a range like 20000-29999.
@@ -88,8 +92,14 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	if err != nil {
 		return nil, "", fmt.Errorf("agent config: %w", err)
 	}
-	nc, err := nats.Connect(c.NATSURL, nats.Name("berth-agent-"+c.HostID), nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
+	auth, err := natsAuth(c.NATSCreds)
+	if err != nil {
+		return nil, "", err
+	}
+	// Its own inbox prefix: its permissions let it receive only there.
+	nc, err := nats.Connect(c.NATSURL, append(auth, nats.Name("berth-agent-"+c.HostID), nats.MaxReconnects(-1),
+		nats.CustomInboxPrefix(natsauth.AgentInbox(c.HostID)),
+		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return nil, "", fmt.Errorf("connect NATS %s: %w", c.NATSURL, err)
 	}

@@ -85,17 +85,33 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		cfg.Server.DatabaseURL = d.pg.DSN()
 		slog.Info("private PostgreSQL started", "dsn", cfg.Server.DatabaseURL)
 	}
+	// Each dev host gets its own NATS key on the embedded server, made
+	// afresh on every start and authorised before the server starts. On
+	// an external cluster the agents use the server's credential.
+	creds := credentialsDir(cfg.Server.DataDir)
+	agentCreds := func(host string) string { return creds.HostSeedFile(host) }
+	if cfg.Server.NATSURL != "" {
+		agentCreds = func(string) string { return cfg.Server.NATSCreds }
+	} else {
+		for i := 1; i <= cfg.Hosts; i++ {
+			if _, err := creds.AddHost(fmt.Sprintf("%s%d", cfg.HostPrefix, i)); err != nil {
+				return nil, fmt.Errorf("nats key of host %d: %w", i, err)
+			}
+		}
+	}
 	d.Server, err = StartServer(ctx, cfg.Server)
 	if err != nil {
 		return nil, err
 	}
 	for i := 1; i <= cfg.Hosts; i++ {
+		host := fmt.Sprintf("%s%d", cfg.HostPrefix, i)
 		ac := AgentConfig{
-			NATSURL: d.NATSURL,
-			HostID:  fmt.Sprintf("%s%d", cfg.HostPrefix, i),
-			Addr:    fmt.Sprintf("127.0.0.%d", i),
-			Zone:    fmt.Sprintf("zone-%c", 'a'+(i-1)%3),
-			Ports:   fmt.Sprintf("%d-%d", cfg.PortBase+i*1000, cfg.PortBase+i*1000+999),
+			NATSURL:   d.NATSURL,
+			NATSCreds: agentCreds(host),
+			HostID:    host,
+			Addr:      fmt.Sprintf("127.0.0.%d", i),
+			Zone:      fmt.Sprintf("zone-%c", 'a'+(i-1)%3),
+			Ports:     fmt.Sprintf("%d-%d", cfg.PortBase+i*1000, cfg.PortBase+i*1000+999),
 		}
 		switch {
 		case cfg.LogRelayPort != "":

@@ -26,8 +26,12 @@ type ServerConfig struct {
 	// API is the control API's listen address.
 	API   string
 	Token string
-	// NATSURL points at an external NATS cluster; empty embeds a server.
+	// NATSURL points at an external NATS cluster; empty embeds a server,
+	// which lets in only the keys under <DataDir>/credentials.
 	NATSURL string
+	// NATSCreds authenticates to the external cluster: an nkey seed or a
+	// .creds file (empty: connect without credentials).
+	NATSCreds string
 	// NATSListen is the embedded server's client address.
 	NATSListen string
 	// DataDir holds the embedded NATS server's JetStream store.
@@ -101,7 +105,10 @@ type Server struct {
 	GatewayAddr      net.Addr
 	GatewayAdminAddr net.Addr
 	SyslogAddr       string
-	domain           string
+	// DataDir is the server's; the embedded NATS server's keys are in its
+	// credentials/ (see natsauth.Directory).
+	DataDir string
+	domain  string
 
 	Store   *events.Store
 	Handler *commands.Handler
@@ -122,7 +129,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		return nil, fmt.Errorf("server config: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &Server{cancel: cancel, domain: cfg.GatewayDomain}
+	s := &Server{cancel: cancel, domain: cfg.GatewayDomain, DataDir: cfg.DataDir}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -130,6 +137,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 	}()
 
 	s.NATSURL = cfg.NATSURL
+	var natsOpts []nats.Option
 	if s.NATSURL == "" {
 		host, port, _ := net.SplitHostPort(cfg.NATSListen)
 		var p int
@@ -137,18 +145,25 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		if p == 0 {
 			p = natsserver.RandomPort
 		}
-		ns, err := natsserver.Start(natsserver.Config{
+		ns, auth, err := s.closedNATS(ctx, natsserver.Config{
 			DataDir: filepath.Join(cfg.DataDir, "nats"), Host: host, Port: p,
 			SyncAlways: cfg.SyncAlways, ServerName: "berth",
-		})
+		}, credentialsDir(cfg.DataDir))
 		if err != nil {
 			return nil, fmt.Errorf("start embedded NATS: %w", err)
 		}
 		s.cleanup = append(s.cleanup, ns.Shutdown)
 		s.NATSURL = ns.ClientURL()
+		natsOpts = append(natsOpts, auth)
+	} else {
+		auth, err := natsAuth(cfg.NATSCreds)
+		if err != nil {
+			return nil, err
+		}
+		natsOpts = append(natsOpts, auth...)
 	}
-	s.NC, err = nats.Connect(s.NATSURL, nats.Name("berth-server"), nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
+	s.NC, err = nats.Connect(s.NATSURL, append(natsOpts, nats.Name("berth-server"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("connect NATS %s: %w", s.NATSURL, err)
 	}
