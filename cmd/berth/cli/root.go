@@ -68,6 +68,7 @@ func newRoot(stdout io.Writer) *cobra.Command {
 		deployCmd(g), scaleCmd(g), stopCmd(g), healthFailCmd(g),
 		appsCmd(g), psCmd(g), hostsCmd(g), eventsCmd(g), logsCmd(g),
 		autoscaleCmd(g), domainsCmd(g), denyCmd(g),
+		tokensCmd(g), auditCmd(g),
 		serverCmd(), agentCmd(), devCmd(), projectionsCmd(), natsKeyCmd(),
 	)
 	return root

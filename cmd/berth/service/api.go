@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/commands/httpjson"
+	"github.com/berth-dev/berth/commands/tokens"
 )
 
 // readiness is a dependency /readyz checks.
@@ -16,7 +17,7 @@ type readiness func(ctx context.Context) error
 
 // serveAPI serves mux on addr until ctx ends; the listener is bound before
 // it returns, so callers can print the address.
-func serveAPI(ctx context.Context, addr, token string, mux *http.ServeMux, ready map[string]readiness) (net.Addr, func(), error) {
+func serveAPI(ctx context.Context, addr string, reg *tokens.Registry, mux *http.ServeMux, ready map[string]readiness) (net.Addr, func(), error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -40,7 +41,7 @@ func serveAPI(ctx context.Context, addr, token string, mux *http.ServeMux, ready
 		return nil, nil, err
 	}
 	srv := &http.Server{
-		Handler:           httpjson.RequireToken(token, mux, "/healthz", "/readyz"),
+		Handler:           tokens.Middleware(reg, mux, mux, "/healthz", "/readyz"),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	done := make(chan struct{})

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/commands/tokens"
 	"github.com/berth-dev/berth/events"
 	"github.com/berth-dev/berth/events/natsserver"
 	"github.com/berth-dev/berth/projections"
@@ -186,10 +187,14 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 	mux := http.NewServeMux()
 	s.Handler.Routes(mux)
 	mux.Handle("GET /v1/events/stream", s.Store.StreamHandler())
+	reg := tokens.NewRegistry(cfg.Token)
+	s.group.Go(ctx, "token grants", func(ctx context.Context) error { return reg.Run(ctx, s.Store) })
+	tokens.NewAPI(s.Store, reg).Routes(mux)
+	mux.Handle("GET /v1/audit", tokens.Audit(s.Store))
 	if err := s.startRoles(ctx, cfg, mux); err != nil {
 		return nil, err
 	}
-	addr, stop, err := serveAPI(ctx, cfg.API, cfg.Token, mux, map[string]readiness{
+	addr, stop, err := serveAPI(ctx, cfg.API, reg, mux, map[string]readiness{
 		"nats": func(context.Context) error {
 			if !s.NC.IsConnected() {
 				return errors.New("not connected")

@@ -1,0 +1,70 @@
+package service_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berth-dev/berth/agent/testimage"
+	"github.com/berth-dev/berth/cmd/berth/service"
+)
+
+// Tokens end to end with the CLI: the bootstrap admin mints role tokens,
+// each is held to its role, every command's events name their token, and
+// a revoked token stops working.
+func TestTokensRolesAndAuditWithTheCLI(t *testing.T) {
+	image := testimage.EnsureT(t)
+	const boot = "bootstrap-e2e-secret"
+	d := startDev(t, 1, false, func(c *service.DevConfig) { c.Server.Token = boot })
+	as := func(token string, args ...string) (string, int) {
+		return berthCode(t, d, append([]string{"--token", token}, args...)...)
+	}
+	mint := func(name, role string) string {
+		out, code := as(boot, "tokens", "create", name, "--role", role, "-o", "json")
+		var created struct{ Name, Token string }
+		if code != 0 || json.Unmarshal([]byte(out), &created) != nil || created.Token == "" {
+			t.Fatalf("tokens create %s: %d %s", name, code, out)
+		}
+		return created.Token
+	}
+	viewer, deployer := mint("viewer-1", "viewer"), mint("ci", "deployer")
+
+	if out, code := berthCode(t, d, "apps"); code == 0 || !strings.Contains(out, "missing bearer token") {
+		t.Fatalf("no token: %d %s", code, out)
+	}
+	if out, code := as(viewer, "apps"); code != 0 {
+		t.Fatalf("viewer apps: %d %s", code, out)
+	}
+	if out, code := as(viewer, "deploy", "web", "--image", image); code == 0 || !strings.Contains(out, "lacks the deploy capability") {
+		t.Fatalf("viewer deploy: %d %s", code, out)
+	}
+	if out, code := as(deployer, "deploy", "web", "--image", image, "--replicas", "1"); code != 0 {
+		t.Fatalf("deployer deploy: %d %s", code, out)
+	}
+	if out, code := as(deployer, "logs", "web"); code == 0 || !strings.Contains(out, "read-logs") {
+		t.Fatalf("deployer reads logs: %d %s", code, out)
+	}
+	if out, code := as(deployer, "tokens", "list"); code == 0 {
+		t.Fatalf("deployer lists tokens: %s", out)
+	}
+
+	out, code := as(boot, "audit", "--actor", "ci", "-o", "json")
+	var entries []struct{ Actor, Type, Subject string }
+	if code != 0 || json.Unmarshal([]byte(out), &entries) != nil || len(entries) == 0 ||
+		entries[0].Type != "dev.berth.app.deployed" || entries[0].Subject != "web" {
+		t.Fatalf("audit --actor ci: %d %s", code, out)
+	}
+	list, _ := as(boot, "tokens", "list")
+	if strings.Contains(list, viewer) || !strings.Contains(list, "viewer-1") {
+		t.Fatalf("tokens list: %s", list)
+	}
+
+	if out, code := as(boot, "tokens", "revoke", "viewer-1"); code != 0 {
+		t.Fatalf("revoke: %d %s", code, out)
+	}
+	eventually(t, 5*time.Second, "revoked token refused", func() bool {
+		out, code := as(viewer, "apps")
+		return code != 0 && strings.Contains(out, "revoked")
+	})
+}
