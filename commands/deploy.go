@@ -25,6 +25,8 @@ type Deploy struct {
 	HealthThreshold int               `json:"health_threshold,omitempty"`
 	Constraints     map[string]string `json:"constraints,omitempty"`
 	MaxPerHost      int               `json:"max_per_host,omitempty"`
+	// Project the app belongs to (default "default"), see project.go.
+	Project string `json:"project,omitempty"`
 }
 
 // Defaults of a deploy.
@@ -50,7 +52,8 @@ func (d Deploy) Spec() (events.Spec, error) {
 	add(validateImage(d.Image))
 	spec := events.Spec{Image: d.Image, Replicas: 1, Port: d.Port, Env: d.Env, CPUs: d.CPUs,
 		HealthPath: d.HealthPath, HealthThreshold: d.HealthThreshold,
-		Constraints: d.Constraints, MaxPerHost: d.MaxPerHost}
+		Constraints: d.Constraints, MaxPerHost: d.MaxPerHost, Project: storedProject(d.Project)}
+	add(ValidateProject(d.Project))
 	if d.Replicas != nil {
 		spec.Replicas = *d.Replicas
 		add(checkRange("replicas", spec.Replicas, 0, MaxReplicas))
@@ -106,6 +109,9 @@ func (d Deploy) Decide(app *App) ([]events.Event, error) {
 	spec, err := d.Spec()
 	if err != nil {
 		return nil, err
+	}
+	if d.Project == "" && app.Exists {
+		spec.Project = app.Spec.Project // no --project: the app stays where it is
 	}
 	if app.Exists && !app.Stopped && sameSpec(app.Spec, spec) {
 		return nil, nil

@@ -15,6 +15,8 @@ type Spec struct {
 	HealthThreshold  int               `json:"health_threshold"`
 	Constraints      map[string]string `json:"constraints,omitempty"`
 	MaxPerHost       int               `json:"max_per_host,omitempty"`
+	// Project groups apps for access control; "" is the default project.
+	Project string `json:"project,omitempty"`
 }
 
 // AppDeployed: an app was created or its spec replaced. Version counts

@@ -80,6 +80,9 @@ func (c CreateRequest) validate(now time.Time) (events.TokenGranted, error) {
 	if _, err := authz.ParseRole(c.Role); err != nil {
 		errs = append(errs, invalid("role", "%v", err))
 	}
+	if authz.Role(c.Role) == authz.Admin && len(c.Projects) > 0 {
+		errs = append(errs, invalid("projects", "admin tokens span every project"))
+	}
 	for _, p := range c.Projects {
 		if !NamePattern.MatchString(p) {
 			errs = append(errs, invalid("projects", "%q is not a project name", p))

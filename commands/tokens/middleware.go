@@ -49,18 +49,26 @@ func Middleware(reg *Registry, routes Router, next http.Handler, open ...string)
 		if pattern != "" {
 			need := authz.Needed(pattern)
 			if !authz.Allows(p.Role, need) {
-				httpjson.Write(w, http.StatusForbidden, httpjson.ErrorBody{
-					Error: fmt.Sprintf("token %s (role %s) lacks the %s capability", p.Name, p.Role, need)})
+				forbidden(w, fmt.Sprintf("token %s (role %s) lacks the %s capability", p.Name, p.Role, need))
 				return
 			}
 		}
+		w, done, ok := reg.projectCheck(w, r, p, pattern)
+		if !ok {
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(events.WithActor(withPrincipal(r.Context(), p), p.Name)))
+		done()
 	})
 }
 
 // readyWait bounds how long a request waits for a starting server to
 // have read the token grants.
 const readyWait = 5 * time.Second
+
+func forbidden(w http.ResponseWriter, msg string) {
+	httpjson.Write(w, http.StatusForbidden, httpjson.ErrorBody{Error: msg})
+}
 
 func unauthorized(w http.ResponseWriter, msg string) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="berth"`)

@@ -39,6 +39,9 @@ func newAPI(t *testing.T) *api {
 	mux := http.NewServeMux()
 	tokens.NewAPI(store, reg).Routes(mux)
 	mux.Handle("GET /v1/audit", tokens.Audit(store))
+	mux.HandleFunc("GET /v1/apps", func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Write(w, http.StatusOK, []map[string]string{{"name": "a1"}, {"name": "b1"}, {"name": "d1"}})
+	})
 	for route := range authz.Routes {
 		if _, pattern := mux.Handler(httptest.NewRequest(strings.Fields(route)[0], concrete(route), nil)); pattern == route {
 			continue // served for real above
@@ -118,7 +121,7 @@ func TestEachRoleAgainstEachRoute(t *testing.T) {
 			if code == http.StatusForbidden && !strings.Contains(out["error"].(string), string(need)) {
 				t.Errorf("403 does not name the capability: %v", out)
 			}
-			if code == http.StatusOK && out["actor"] != "t-"+string(role) {
+			if code == http.StatusOK && route != "GET /v1/apps" && out["actor"] != "t-"+string(role) {
 				t.Errorf("%s %s: actor %v", role, route, out["actor"])
 			}
 		}
@@ -224,5 +227,62 @@ func TestTokenListHasNoSecretsAndAuditNamesActors(t *testing.T) {
 	recs, _, err := a.store.Load(context.Background(), events.Token("alice"), 0)
 	if err != nil || len(recs) != 1 || recs[0].Actor != tokens.BootstrapName {
 		t.Fatalf("alice's grant: %+v %v", recs, err)
+	}
+}
+
+// A token limited to project a acts on a's apps only, sees only them, and
+// cannot deploy into another project or the default one.
+func TestProjectIsolation(t *testing.T) {
+	a := newAPI(t)
+	for app, project := range map[string]string{"a1": "a", "b1": "b", "d1": ""} {
+		e := events.AppDeployed{App: app, Version: 1, Spec: events.Spec{Image: "img", Project: project}}
+		if _, err := a.store.Append(context.Background(), e.Aggregate(), events.ExpectAny, []events.Event{e}, events.AppendOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out := a.do(bootstrap, "POST", "/v1/tokens", map[string]any{"name": "team-a", "role": "deployer", "projects": []string{"a"}})
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	tok := out["token"].(string)
+	natstest.Eventually(t, 10*time.Second, "projects known", func() bool {
+		code, _ := a.do(tok, "POST", "/v1/apps/b1/scale", nil)
+		return code == http.StatusForbidden
+	})
+	for _, c := range []struct {
+		method, path string
+		body         any
+		want         int
+	}{
+		{"POST", "/v1/apps/a1/scale", nil, http.StatusOK},
+		{"POST", "/v1/apps/a1/deploy", map[string]any{"image": "x"}, http.StatusOK},
+		{"POST", "/v1/apps/a1/deploy", map[string]any{"image": "x", "project": "b"}, http.StatusForbidden},
+		{"POST", "/v1/apps/b1/deploy", map[string]any{"image": "x", "project": "a"}, http.StatusForbidden},
+		{"GET", "/v1/apps/b1", nil, http.StatusForbidden},
+		{"GET", "/v1/apps/d1/instances", nil, http.StatusForbidden},
+		{"POST", "/v1/apps/new1/deploy", map[string]any{"image": "x", "project": "a"}, http.StatusOK},
+		{"POST", "/v1/apps/new2/deploy", map[string]any{"image": "x"}, http.StatusForbidden},
+		{"GET", "/v1/events/stream", nil, http.StatusForbidden},
+		{"GET", "/v1/events/stream?app=b1", nil, http.StatusForbidden},
+		{"GET", "/v1/events/stream?app=a1", nil, http.StatusOK},
+	} {
+		if code, out := a.do(tok, c.method, c.path, c.body); code != c.want {
+			t.Errorf("%s %s %v: %d %v, want %d", c.method, c.path, c.body, code, out, c.want)
+		}
+	}
+	req, _ := http.NewRequest("GET", a.url+"/v1/apps", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apps []map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&apps)
+	resp.Body.Close()
+	if len(apps) != 1 || apps[0]["name"] != "a1" {
+		t.Fatalf("team-a sees %v, want only a1", apps)
+	}
+	if code, out := a.do(bootstrap, "POST", "/v1/tokens", map[string]any{"name": "x", "role": "admin", "projects": []string{"a"}}); code != http.StatusBadRequest {
+		t.Errorf("admin limited to a project: %d %v", code, out)
 	}
 }

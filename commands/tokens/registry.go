@@ -71,8 +71,9 @@ type Registry struct {
 
 	mu       sync.RWMutex
 	grants   map[string]Grant
-	seq      uint64        // the last token event folded
-	changed  chan struct{} // closed and replaced at every fold
+	apps     map[string]string // app -> project
+	seq      uint64            // the last token event folded
+	changed  chan struct{}     // closed and replaced at every fold
 	caughtUp chan struct{}
 	once     sync.Once
 }
@@ -80,7 +81,7 @@ type Registry struct {
 // NewRegistry returns a registry honouring bootstrap (the server's
 // --api-token) as an admin named BootstrapName. Without one, Open is true.
 func NewRegistry(bootstrap string) *Registry {
-	r := &Registry{now: time.Now, grants: map[string]Grant{}, caughtUp: make(chan struct{}), changed: make(chan struct{})}
+	r := &Registry{now: time.Now, grants: map[string]Grant{}, apps: map[string]string{}, caughtUp: make(chan struct{}), changed: make(chan struct{})}
 	if bootstrap != "" {
 		r.bootstrap = Hash(bootstrap)
 	}
@@ -96,27 +97,48 @@ type Follower interface {
 	Follow(ctx context.Context, filter string, opts events.FollowOptions, fn func(events.Recorded) error) error
 }
 
-// Run folds the token events until ctx ends, resuming after failures.
+// Run folds the token grants and the apps' projects until ctx ends,
+// resuming after failures. Ready is closed once both are read.
 func (r *Registry) Run(ctx context.Context, log Follower) error {
-	var seq uint64
-	for ctx.Err() == nil {
-		_ = log.Follow(ctx, Filter, events.FollowOptions{AfterSeq: seq, OnCaughtUp: func() {
-			r.once.Do(func() { close(r.caughtUp) })
-		}}, func(rec events.Recorded) error {
-			seq = rec.Sequence
-			r.mu.Lock()
-			Fold(r.grants, rec.Event)
-			r.seq = rec.Sequence
-			close(r.changed)
-			r.changed = make(chan struct{})
-			r.mu.Unlock()
-			return nil
-		})
-		select {
-		case <-ctx.Done():
-		case <-time.After(500 * time.Millisecond):
+	var wg sync.WaitGroup
+	follow := func(filter string, caught chan struct{}, fold func(events.Recorded)) {
+		defer wg.Done()
+		var seq uint64
+		var once sync.Once
+		for ctx.Err() == nil {
+			_ = log.Follow(ctx, filter, events.FollowOptions{AfterSeq: seq, OnCaughtUp: func() { once.Do(func() { close(caught) }) }},
+				func(rec events.Recorded) error {
+					seq = rec.Sequence
+					r.mu.Lock()
+					fold(rec)
+					r.mu.Unlock()
+					return nil
+				})
+			select {
+			case <-ctx.Done():
+			case <-time.After(500 * time.Millisecond):
+			}
 		}
 	}
+	grants, apps := make(chan struct{}), make(chan struct{})
+	wg.Add(2)
+	go follow(Filter, grants, func(rec events.Recorded) {
+		Fold(r.grants, rec.Event)
+		r.seq = rec.Sequence
+		close(r.changed)
+		r.changed = make(chan struct{})
+	})
+	go follow(deployedFilter, apps, func(rec events.Recorded) { r.foldProject(rec.Event) })
+	for _, c := range []chan struct{}{grants, apps} {
+		select {
+		case <-c:
+		case <-ctx.Done():
+		}
+	}
+	if ctx.Err() == nil {
+		r.once.Do(func() { close(r.caughtUp) })
+	}
+	wg.Wait()
 	return nil
 }
 

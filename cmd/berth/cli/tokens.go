@@ -33,7 +33,7 @@ func tokensCmd(g *globals) *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&role, "role", "viewer", "viewer, deployer, operator or admin")
-	create.Flags().StringArrayVar(&projects, "project", nil, "limit the token to this project (repeatable; recorded, not enforced yet)")
+	create.Flags().StringArrayVar(&projects, "project", nil, "limit the token to this project (repeatable; default: every project)")
 	create.Flags().StringVar(&ttl, "ttl", "", "expire after this long, e.g. 24h (default: never)")
 	list := &cobra.Command{
 		Use:   "list",

@@ -60,6 +60,26 @@ func TestTokensRolesAndAuditWithTheCLI(t *testing.T) {
 		t.Fatalf("tokens list: %s", list)
 	}
 
+	// A token of project a: the default project's app is not its to see
+	// or touch, and it deploys only into a.
+	out, code = as(boot, "tokens", "create", "team-a", "--role", "deployer", "--project", "a", "-o", "json")
+	var teamA struct{ Token string }
+	if code != 0 || json.Unmarshal([]byte(out), &teamA) != nil {
+		t.Fatalf("create team-a: %d %s", code, out)
+	}
+	if out, code := as(teamA.Token, "apps"); code != 0 || strings.Contains(out, "web") {
+		t.Fatalf("team-a apps: %d %s", code, out)
+	}
+	if out, code := as(teamA.Token, "scale", "web", "2"); code == 0 || !strings.Contains(out, "project default") {
+		t.Fatalf("team-a scales web: %d %s", code, out)
+	}
+	if out, code := as(teamA.Token, "deploy", "web-a", "--image", image, "--replicas", "0", "--project", "a"); code != 0 {
+		t.Fatalf("team-a deploys into a: %d %s", code, out)
+	}
+	if out, _ := as(teamA.Token, "apps"); !strings.Contains(out, "web-a") {
+		t.Fatalf("team-a does not see its app: %s", out)
+	}
+
 	if out, code := as(boot, "tokens", "revoke", "viewer-1"); code != 0 {
 		t.Fatalf("revoke: %d %s", code, out)
 	}
