@@ -76,9 +76,10 @@ func TestTokensRolesAndAuditWithTheCLI(t *testing.T) {
 	if out, code := as(teamA.Token, "deploy", "web-a", "--image", image, "--replicas", "0", "--project", "a"); code != 0 {
 		t.Fatalf("team-a deploys into a: %d %s", code, out)
 	}
-	if out, _ := as(teamA.Token, "apps"); !strings.Contains(out, "web-a") {
-		t.Fatalf("team-a does not see its app: %s", out)
-	}
+	eventually(t, 30*time.Second, "team-a sees its app", func() bool {
+		out, _ := as(teamA.Token, "apps")
+		return strings.Contains(out, "web-a")
+	})
 
 	if out, code := as(boot, "tokens", "revoke", "viewer-1"); code != 0 {
 		t.Fatalf("revoke: %d %s", code, out)
