@@ -1,6 +1,7 @@
 package natsserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,10 @@ type Config struct {
 	// permissions (natsauth builds them). Without users the server is
 	// open: for tests only; berth server and berth dev always set them.
 	Users []*server.NkeyUser
+	// TLS, when set, makes clients speak TLS; with ClientAuth
+	// RequireAndVerifyClientCert they also need a certificate its
+	// ClientCAs signed.
+	TLS *tls.Config
 }
 
 func (c *Config) setDefaults() {

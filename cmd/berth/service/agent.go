@@ -28,11 +28,14 @@ type AgentConfig struct {
 	// NATSCreds is this host's credential: the nkey seed `berth nats-key
 	// host` made, or a .creds file.
 	NATSCreds string
-	HostID    string
-	Addr      string
-	Zone      string
-	Labels    map[string]string
-	CPUs      float64
+	// NATSTLS is the CA the NATS server's certificate chains to and this
+	// host's client certificate, when the bus speaks TLS.
+	NATSTLS natsauth.TLSFiles
+	HostID  string
+	Addr    string
+	Zone    string
+	Labels  map[string]string
+	CPUs    float64
 	// Memory is a size like 8g; empty offers the machine's.
 	Memory string
 	// Ports is a range like 20000-29999.
@@ -96,6 +99,11 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	if err != nil {
 		return nil, "", err
 	}
+	tlsOpts, err := c.NATSTLS.ClientOptions()
+	if err != nil {
+		return nil, "", err
+	}
+	auth = append(auth, tlsOpts...)
 	// Its own inbox prefix: its permissions let it receive only there.
 	nc, err := nats.Connect(c.NATSURL, append(auth, nats.Name("berth-agent-"+c.HostID), nats.MaxReconnects(-1),
 		nats.CustomInboxPrefix(natsauth.AgentInbox(c.HostID)),

@@ -108,6 +108,7 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		ac := AgentConfig{
 			NATSURL:   d.NATSURL,
 			NATSCreds: agentCreds(host),
+			NATSTLS:   cfg.Server.NATSTLS,
 			HostID:    host,
 			Addr:      fmt.Sprintf("127.0.0.%d", i),
 			Zone:      fmt.Sprintf("zone-%c", 'a'+(i-1)%3),

@@ -18,6 +18,7 @@ import (
 	"github.com/berth-dev/berth/commands"
 	"github.com/berth-dev/berth/commands/tokens"
 	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/natsauth"
 	"github.com/berth-dev/berth/events/natsserver"
 	"github.com/berth-dev/berth/projections"
 )
@@ -33,6 +34,11 @@ type ServerConfig struct {
 	// NATSCreds authenticates to the external cluster: an nkey seed or a
 	// .creds file (empty: connect without credentials).
 	NATSCreds string
+	// NATSTLS: on the embedded server its certificate (which also serves
+	// the server's own client, so it needs server and client usage) and
+	// the CA clients' certificates must chain to; towards an external
+	// cluster the client side.
+	NATSTLS natsauth.TLSFiles
 	// NATSListen is the embedded server's client address.
 	NATSListen string
 	// DataDir holds the embedded NATS server's JetStream store.
@@ -146,10 +152,16 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		if p == 0 {
 			p = natsserver.RandomPort
 		}
-		ns, auth, err := s.closedNATS(ctx, natsserver.Config{
+		nsCfg := natsserver.Config{
 			DataDir: filepath.Join(cfg.DataDir, "nats"), Host: host, Port: p,
 			SyncAlways: cfg.SyncAlways, ServerName: "berth",
-		}, credentialsDir(cfg.DataDir))
+		}
+		if cfg.NATSTLS.Enabled() {
+			if nsCfg.TLS, err = cfg.NATSTLS.ServerTLS(); err != nil {
+				return nil, err
+			}
+		}
+		ns, auth, err := s.closedNATS(ctx, nsCfg, credentialsDir(cfg.DataDir))
 		if err != nil {
 			return nil, fmt.Errorf("start embedded NATS: %w", err)
 		}
@@ -163,6 +175,11 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		}
 		natsOpts = append(natsOpts, auth...)
 	}
+	tlsOpts, err := cfg.NATSTLS.ClientOptions()
+	if err != nil {
+		return nil, err
+	}
+	natsOpts = append(natsOpts, tlsOpts...)
 	s.NC, err = nats.Connect(s.NATSURL, append(natsOpts, nats.Name("berth-server"), nats.MaxReconnects(-1),
 		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
