@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/cmd/berth/client"
 	"github.com/berth-dev/berth/cmd/berth/service"
 	"github.com/berth-dev/berth/events/natsauth"
 )
@@ -104,6 +105,7 @@ func devCmd() *cobra.Command {
 	serverFlags(cmd, &c.Server)
 	cmd.Flags().IntVar(&c.Hosts, "hosts", 1, "number of agents, on 127.0.0.1, 127.0.0.2, ...")
 	cmd.Flags().StringVar(&c.LogRelayPort, "log-relay-port", "5514", "port of each host's log relay, on the host's address (empty: no relays)")
+	cmd.Flags().StringVar(&c.ClientConfig, "client-config", client.ConfigPath(), "write the CLI's config (API URL and an admin token, 0600) here; without --api-token one is made (empty: open API, no config)")
 	return cmd
 }
 

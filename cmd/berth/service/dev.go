@@ -33,6 +33,9 @@ type DevConfig struct {
 	// picks free ports; empty runs no relays, and containers then log to
 	// the server's syslog intake if it has one.
 	LogRelayPort string
+	// ClientConfig, when set, is where the CLI's config goes (the API URL
+	// and an admin token, mode 0600); without a --api-token one is made.
+	ClientConfig string
 }
 
 // Validate reports every problem at once.
@@ -57,6 +60,8 @@ type Dev struct {
 	Hosts  []string
 	// LogRelays are the hosts' syslog relays, in host order.
 	LogRelays []string
+	// ClientConfig is where the CLI's config was written, if anywhere.
+	ClientConfig string
 }
 
 // StartDev starts the preset and returns once everything serves.
@@ -99,9 +104,20 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 			}
 		}
 	}
+	if cfg.ClientConfig != "" && cfg.Server.Token == "" {
+		if cfg.Server.Token, err = randomToken(); err != nil {
+			return nil, err
+		}
+	}
 	d.Server, err = StartServer(ctx, cfg.Server)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.ClientConfig != "" {
+		if err := writeClientConfig(cfg.ClientConfig, d.APIAddr, cfg.Server.Token); err != nil {
+			return nil, err
+		}
+		d.ClientConfig = cfg.ClientConfig
 	}
 	for i := 1; i <= cfg.Hosts; i++ {
 		host := fmt.Sprintf("%s%d", cfg.HostPrefix, i)
@@ -167,6 +183,9 @@ func (d *Dev) PrintAddresses(w io.Writer) {
 	fmt.Fprintf(w, "hosts            %v\n", d.Hosts)
 	if len(d.LogRelays) > 0 {
 		fmt.Fprintf(w, "log relays       %v (udp+tcp)\n", d.LogRelays)
+	}
+	if d.ClientConfig != "" {
+		fmt.Fprintf(w, "CLI config       %s (API URL and an admin token; berth reads it)\n", d.ClientConfig)
 	}
 }
 

@@ -1,12 +1,17 @@
 package service_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/berth-dev/berth/agent/testimage"
+	"github.com/berth-dev/berth/cmd/berth/cli"
 	"github.com/berth-dev/berth/cmd/berth/service"
 )
 
@@ -14,6 +19,7 @@ import (
 // each is held to its role, every command's events name their token, and
 // a revoked token stops working.
 func TestTokensRolesAndAuditWithTheCLI(t *testing.T) {
+	t.Setenv("BERTH_CONFIG", filepath.Join(t.TempDir(), "none")) // no token from a real config
 	image := testimage.EnsureT(t)
 	const boot = "bootstrap-e2e-secret"
 	d := startDev(t, 1, false, func(c *service.DevConfig) { c.Server.Token = boot })
@@ -88,4 +94,31 @@ func TestTokensRolesAndAuditWithTheCLI(t *testing.T) {
 		out, code := as(viewer, "apps")
 		return code != 0 && strings.Contains(out, "revoked")
 	})
+}
+
+// The first five minutes: berth dev makes an admin token and writes the
+// CLI's config (0600), and the CLI, given neither --api nor --token,
+// reaches the closed API with it.
+func TestDevWritesTheCLIConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "home", ".config", "berth", "config")
+	t.Setenv("BERTH_CONFIG", path)
+	t.Setenv("BERTH_API", "")
+	t.Setenv("BERTH_TOKEN", "")
+	d := startDev(t, 0, false, func(c *service.DevConfig) { c.ClientConfig = path })
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("client config: %v %v", st, err)
+	}
+	run := func(args ...string) (string, int) {
+		var out bytes.Buffer
+		code := cli.Main(context.Background(), args, &out, &out)
+		return out.String(), code
+	}
+	// The CLI's default API is :7070; the config points at this server.
+	if out, code := run("tokens", "list"); code != 0 {
+		t.Fatalf("tokens list with the config: %d %s", code, out)
+	}
+	if out, code := run("--api", "http://"+d.APIAddr.String(), "--token", "", "apps"); code == 0 || !strings.Contains(out, "missing bearer token") {
+		t.Fatalf("the API is open without the config's token: %d %s", code, out)
+	}
 }
