@@ -107,6 +107,9 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	// Its own inbox prefix: its permissions let it receive only there.
 	nc, err := nats.Connect(c.NATSURL, append(auth, nats.Name("berth-agent-"+c.HostID), nats.MaxReconnects(-1),
 		nats.CustomInboxPrefix(natsauth.AgentInbox(c.HostID)),
+		// A key refused now may be authorised in a moment (the server
+		// re-reads its keys every 2s): keep trying rather than give up.
+		nats.IgnoreAuthErrorAbort(),
 		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return nil, "", fmt.Errorf("connect NATS %s: %w", c.NATSURL, err)
