@@ -16,11 +16,12 @@ import (
 	"github.com/berth-dev/berth/events"
 )
 
-// EventStore is what the agent needs of the event store.
-type EventStore interface {
-	Load(ctx context.Context, agg events.Aggregate, afterSeq uint64) ([]events.Recorded, uint64, error)
-	Append(ctx context.Context, agg events.Aggregate, expected uint64, evs []events.Event, opts events.AppendOptions) (events.Appended, error)
-	Follow(ctx context.Context, filter string, opts events.FollowOptions, fn func(events.Recorded) error) error
+// Bus is what the agent needs of the event bus: its own host's
+// assignments to follow and a way to claim facts about its host
+// (*hostbus.Bus). It never reads or writes the event log itself.
+type Bus interface {
+	Follow(ctx context.Context, opts events.FollowOptions, fn func(events.Recorded) error) error
+	Claim(ctx context.Context, e events.Event, key string) error
 }
 
 // Runtime is the container runtime the agent drives; *dockerrt.Runtime
@@ -34,9 +35,6 @@ type Runtime interface {
 	Stats(ctx context.Context, id string) (cpuPercent float64, memBytes uint64, err error)
 }
 
-// appEvents matches every app event: instance facts live in app histories.
-var appEvents = events.SubjectPrefix + "." + string(events.KindApp) + ".>"
-
 // Backoff bounds for retrying the event follow, registration, reconcile
 // and failed instance work.
 const (
@@ -46,13 +44,12 @@ const (
 
 // Agent runs the instances scheduled on its host and reports their fate.
 type Agent struct {
-	cfg    Config
-	store  EventStore
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	rt     Runtime
-	log    *slog.Logger
-	source string
+	cfg Config
+	bus Bus
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	rt  Runtime
+	log *slog.Logger
 
 	mu    sync.Mutex
 	state *state
@@ -61,21 +58,23 @@ type Agent struct {
 	caughtUpOnce sync.Once
 	// ready is closed once the history is replayed and Docker answered:
 	// from then on instances are worked on.
-	ready   chan struct{}
-	resync  chan struct{} // a reconcile is wanted
-	queue   *queue
-	running atomic.Int64 // running containers at the last look, for heartbeats
-	started atomic.Bool
+	ready  chan struct{}
+	resync chan struct{} // a reconcile is wanted
+	// register is signalled when the host must (re)claim its registration.
+	register chan struct{}
+	queue    *queue
+	running  atomic.Int64 // running containers at the last look, for heartbeats
+	started  atomic.Bool
 }
 
 // New returns an agent for the host cfg describes.
-func New(cfg Config, store EventStore, nc *nats.Conn, rt Runtime) (*Agent, error) {
+func New(cfg Config, bus Bus, nc *nats.Conn, rt Runtime) (*Agent, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("agent config: %w", err)
 	}
-	if store == nil || nc == nil || rt == nil {
-		return nil, errors.New("agent: event store, NATS connection and runtime are required")
+	if bus == nil || nc == nil || rt == nil {
+		return nil, errors.New("agent: bus, NATS connection and runtime are required")
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
@@ -83,16 +82,16 @@ func New(cfg Config, store EventStore, nc *nats.Conn, rt Runtime) (*Agent, error
 	}
 	return &Agent{
 		cfg:      cfg,
-		store:    store,
+		bus:      bus,
 		nc:       nc,
 		js:       js,
 		rt:       rt,
 		log:      cfg.Logger.With("host", cfg.HostID),
-		source:   "agent/" + cfg.HostID,
 		state:    newState(cfg.HostID),
 		ready:    make(chan struct{}),
 		caughtUp: make(chan struct{}),
 		resync:   make(chan struct{}, 1),
+		register: make(chan struct{}, 1),
 	}, nil
 }
 

@@ -24,7 +24,10 @@ import (
 	"github.com/berth-dev/berth/agent/dockerrt"
 	"github.com/berth-dev/berth/agent/testimage"
 	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/hostbus"
 	"github.com/berth-dev/berth/events/natstest"
+	"github.com/berth-dev/berth/workers/assign"
+	"github.com/berth-dev/berth/workers/intake"
 )
 
 const (
@@ -83,7 +86,31 @@ func newHarnessOn(t *testing.T, nc *nats.Conn) *harness {
 	}
 	h := &harness{t: t, nc: nc, js: js, store: st, cli: cli, rt: rt, image: testImage(t)}
 	h.collect()
+	h.serverSide()
 	return h
+}
+
+// serverSide runs what the control plane runs for agents: the per-host
+// streams, the assigner and the fact intake.
+func (h *harness) serverSide() {
+	if err := hostbus.EnsureStreams(context.Background(), h.js, 1); err != nil {
+		h.t.Fatal(err)
+	}
+	as, err := assign.New(h.store, h.js, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	in, err := intake.New(h.store, h.js, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context) error{as.Run, in.Run} {
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = run(ctx) }()
+	}
+	h.t.Cleanup(func() { cancel(); wg.Wait() })
 }
 
 // collect follows every event into h.seen until the test ends, so tests
@@ -161,7 +188,11 @@ func (h *harness) startAgent(cfg agent.Config) (stop func()) {
 // startAgentOn is startAgent with the agent's own runtime.
 func (h *harness) startAgentOn(cfg agent.Config, rt agent.Runtime) (stop func()) {
 	h.t.Helper()
-	a, err := agent.New(cfg, h.store, h.nc, rt)
+	bus, err := hostbus.Attach(context.Background(), h.js, cfg.HostID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	a, err := agent.New(cfg, bus, h.nc, rt)
 	if err != nil {
 		h.t.Fatal(err)
 	}

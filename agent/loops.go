@@ -8,19 +8,24 @@ import (
 	"github.com/berth-dev/berth/events"
 )
 
-// followLoop folds the app history into the state, then keeps it live.
-// A broken follow resumes after the last event seen.
+// followLoop folds the host's assignments into the state, then keeps it
+// live. A broken follow resumes after the last assignment seen. Being
+// declared lost calls for registering again.
 func (a *Agent) followLoop(ctx context.Context) {
 	var seq uint64
-	rerun(ctx, a.log, "follow app events", func() error {
-		return a.store.Follow(ctx, appEvents, events.FollowOptions{
+	rerun(ctx, a.log, "follow assignments", func() error {
+		return a.bus.Follow(ctx, events.FollowOptions{
 			AfterSeq: seq,
 			OnCaughtUp: func() {
 				a.caughtUpOnce.Do(func() { close(a.caughtUp) })
 				a.requestReconcile()
+				a.requestRegister()
 			},
 		}, func(r events.Recorded) error {
 			seq = r.Sequence
+			if _, lost := r.Event.(events.HostLost); lost {
+				a.requestRegister()
+			}
 			a.apply(r.Event)
 			return nil
 		})

@@ -2,45 +2,11 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
-	"sync"
 
 	"github.com/berth-dev/berth/events"
 )
-
-// hostHistory is what the host's own history says about its registration.
-type hostHistory struct {
-	last *events.HostRegistered
-	lost bool
-}
-
-func foldHost(recs []events.Recorded) hostHistory {
-	var h hostHistory
-	for _, r := range recs {
-		switch e := r.Event.(type) {
-		case events.HostRegistered:
-			h.last, h.lost = &e, false
-		case events.HostLost:
-			h.lost = true
-		}
-	}
-	return h
-}
-
-// needsRegistration: never registered, registered differently, or lost
-// since (the host came back).
-func needsRegistration(h hostHistory, want events.HostRegistered) bool {
-	return h.last == nil || h.lost || !sameRegistration(*h.last, want)
-}
-
-func sameRegistration(a, b events.HostRegistered) bool {
-	return a.Host == b.Host && a.Addr == b.Addr && a.Zone == b.Zone &&
-		a.CPUs == b.CPUs && a.MemoryBytes == b.MemoryBytes &&
-		a.PortMin == b.PortMin && a.PortMax == b.PortMax &&
-		maps.Equal(a.Labels, b.Labels) // nil and empty are equal
-}
 
 func (a *Agent) registration() events.HostRegistered {
 	return events.HostRegistered{
@@ -55,69 +21,39 @@ func (a *Agent) registration() events.HostRegistered {
 	}
 }
 
-// registerLoop registers the host once the host history is read, and
-// again whenever it is declared lost while the agent lives (a partition
-// that healed).
-func (a *Agent) registerLoop(ctx context.Context) {
-	check := make(chan struct{}, 1)
-	signal := func() {
-		select {
-		case check <- struct{}{}:
-		default:
-		}
+func (a *Agent) requestRegister() {
+	select {
+	case a.register <- struct{}{}:
+	default:
 	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var seq uint64
-		rerun(ctx, a.log, "follow host events", func() error {
-			return a.store.Follow(ctx, events.Host(a.cfg.HostID).Filter(), events.FollowOptions{
-				AfterSeq: seq, OnCaughtUp: signal,
-			}, func(r events.Recorded) error {
-				seq = r.Sequence
-				if _, ok := r.Event.(events.HostLost); ok {
-					signal()
-				}
-				return nil
-			})
-		})
-	}()
+}
+
+// registerLoop claims the host's registration once its assignments are
+// read, and again whenever it is declared lost while the agent lives (a
+// partition that healed). The intake appends it only when the host's
+// history calls for it, so claiming again is harmless.
+func (a *Agent) registerLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-check:
+		case <-a.register:
 		}
-		if !untilOK(ctx, a.log, "register host failed", func() error { return a.register(ctx) }) {
+		if !untilOK(ctx, a.log, "register host failed", func() error { return a.claimRegistration(ctx) }) {
 			return
 		}
 	}
 }
 
-// register appends HostRegistered if the history calls for it, against
-// the host's last sequence so a concurrent HostLost is not overlooked.
-func (a *Agent) register(ctx context.Context) error {
+func (a *Agent) claimRegistration(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
+	defer cancel()
 	want := a.registration()
-	agg := events.Host(a.cfg.HostID)
-	for range 5 {
-		recs, last, err := a.store.Load(ctx, agg, 0)
-		if err != nil {
-			return fmt.Errorf("load host: %w", err)
-		}
-		if !needsRegistration(foldHost(recs), want) {
-			return nil
-		}
-		_, err = a.store.Append(ctx, agg, last, []events.Event{want}, events.AppendOptions{Source: a.source})
-		if errors.Is(err, events.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("append host registered: %w", err)
-		}
-		a.log.Info("host registered", "addr", want.Addr, "zone", want.Zone)
-		return nil
+	// No key: a registration claimed again after being lost must not be
+	// deduplicated away.
+	if err := a.bus.Claim(ctx, want, ""); err != nil {
+		return fmt.Errorf("claim registration: %w", err)
 	}
-	return errors.New("register host: history kept changing")
+	a.log.Info("host registration claimed", "addr", want.Addr, "zone", want.Zone)
+	return nil
 }

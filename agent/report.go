@@ -9,9 +9,10 @@ import (
 	"github.com/berth-dev/berth/events"
 )
 
-// Reports are facts: appended without a concurrency check, under an
+// Reports are facts claimed on the host's fact subject, under an
 // idempotency key derived from what they report, so an agent that
-// reports again after a restart is deduplicated by the stream.
+// reports again after a restart is deduplicated. The server's intake
+// checks each claim (is the instance this host's?) before appending it.
 
 func (a *Agent) reportStarted(ctx context.Context, s events.InstanceScheduled, containerID string) error {
 	err := a.append(ctx, events.InstanceStarted{App: s.App, Instance: s.Instance, Host: a.cfg.HostID, ContainerID: containerID},
@@ -58,9 +59,7 @@ const appendTimeout = 15 * time.Second
 func (a *Agent) append(ctx context.Context, e events.Event, key string) error {
 	ctx, cancel := context.WithTimeout(ctx, appendTimeout)
 	defer cancel()
-	_, err := a.store.Append(ctx, e.Aggregate(), events.ExpectAny, []events.Event{e},
-		events.AppendOptions{IdempotencyKey: key, Source: a.source})
-	if err != nil {
+	if err := a.bus.Claim(ctx, e, key); err != nil {
 		return fmt.Errorf("report %s of %s: %w", e.Kind(), e.Aggregate().ID, err)
 	}
 	return nil

@@ -33,6 +33,8 @@ type Deploy struct {
 	SecurityOptions
 	// Policy is the server's (defaults and allow-lists), not the client's.
 	Policy ContainerPolicy `json:"-"`
+	// Project the app belongs to (default "default"), see project.go.
+	Project string `json:"project,omitempty"`
 }
 
 // Defaults of a deploy.
@@ -58,7 +60,8 @@ func (d Deploy) Spec() (events.Spec, error) {
 	add(validateImage(d.Image))
 	spec := events.Spec{Image: d.Image, Replicas: 1, Port: d.Port, Env: d.Env, CPUs: d.CPUs,
 		HealthPath: d.HealthPath, HealthThreshold: d.HealthThreshold,
-		Constraints: d.Constraints, MaxPerHost: d.MaxPerHost}
+		Constraints: d.Constraints, MaxPerHost: d.MaxPerHost, Project: storedProject(d.Project)}
+	add(ValidateProject(d.Project))
 	if d.Replicas != nil {
 		spec.Replicas = *d.Replicas
 		add(checkRange("replicas", spec.Replicas, 0, MaxReplicas))
@@ -124,6 +127,9 @@ func (d Deploy) Decide(app *appstate.App) ([]events.Event, error) {
 	rs, rerr := d.RolloutOptions.Spec()
 	if err := errors.Join(err, rerr); err != nil {
 		return nil, err
+	}
+	if d.Project == "" && app.Exists {
+		spec.Project = app.Spec.Project // no --project: the app stays where it is
 	}
 	if app.Exists && !app.Stopped && sameSpec(app.Spec, spec) {
 		return nil, nil

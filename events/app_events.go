@@ -16,6 +16,8 @@ type Spec struct {
 	Constraints      map[string]string `json:"constraints,omitempty"`
 	MaxPerHost       int               `json:"max_per_host,omitempty"`
 	Security         Security          `json:"security,omitzero"`
+	// Project groups apps for access control; "" is the default project.
+	Project string `json:"project,omitempty"`
 }
 
 // AppDeployed: an app was created or its spec replaced. Version counts

@@ -22,15 +22,18 @@ const ContentType = "application/cloudevents+json"
 // extension attribute ("berthkey") set when the command that caused the
 // event carried an idempotency key.
 type Envelope struct {
-	SpecVersion     string          `json:"specversion"`
-	ID              string          `json:"id"`
-	Source          string          `json:"source"`
-	Type            string          `json:"type"`
-	Subject         string          `json:"subject,omitempty"`
-	Time            time.Time       `json:"time"`
-	DataContentType string          `json:"datacontenttype"`
-	IdempotencyKey  string          `json:"berthkey,omitempty"`
-	Data            json.RawMessage `json:"data"`
+	SpecVersion     string    `json:"specversion"`
+	ID              string    `json:"id"`
+	Source          string    `json:"source"`
+	Type            string    `json:"type"`
+	Subject         string    `json:"subject,omitempty"`
+	Time            time.Time `json:"time"`
+	DataContentType string    `json:"datacontenttype"`
+	IdempotencyKey  string    `json:"berthkey,omitempty"`
+	// Actor is who asked for the command that caused the event (the API
+	// token's name), extension attribute "berthactor".
+	Actor string          `json:"berthactor,omitempty"`
+	Data  json.RawMessage `json:"data"`
 }
 
 // Recorded is an event as stored: its envelope, typed payload and the

@@ -62,6 +62,17 @@ type position struct {
 // read delivers decoded events matching filter from pos, in order, until
 // fn returns false or ctx ends.
 func (s *Store) read(ctx context.Context, filter string, pos position, fn func(Recorded) bool) error {
+	return readStream(ctx, s.stream, filter, pos, func(ctx context.Context, op func(context.Context) error) error {
+		return s.retry(ctx, false, op)
+	}, fn)
+}
+
+// once runs op once: reads of streams other than the event log are not
+// retried.
+func once(ctx context.Context, op func(context.Context) error) error { return op(ctx) }
+
+func readStream(ctx context.Context, stream jetstream.Stream, filter string, pos position,
+	retry func(context.Context, func(context.Context) error) error, fn func(Recorded) bool) error {
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}}
 	switch {
 	case pos.after > 0:
@@ -72,8 +83,8 @@ func (s *Store) read(ctx context.Context, filter string, pos position, fn func(R
 		cfg.OptStartTime = &pos.since
 	}
 	var cons jetstream.Consumer
-	err := s.retry(ctx, false, func(ctx context.Context) (err error) {
-		cons, err = s.stream.OrderedConsumer(ctx, cfg)
+	err := retry(ctx, func(ctx context.Context) (err error) {
+		cons, err = stream.OrderedConsumer(ctx, cfg)
 		return err
 	})
 	if err != nil {
@@ -153,6 +164,29 @@ func (s *Store) Follow(ctx context.Context, filter string, opts FollowOptions, f
 	if err != nil {
 		return err
 	}
+	return follow(ctx, s.stream, filter, head, opts, s.read, fn)
+}
+
+// FollowStream is Follow over any stream of Berth CloudEvents (the
+// per-host assignment stream holds copies of events).
+func FollowStream(ctx context.Context, stream jetstream.Stream, filter string, opts FollowOptions, fn func(Recorded) error) error {
+	var head uint64
+	msg, err := stream.GetLastMsgForSubject(ctx, filter)
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+	case err != nil:
+		return fmt.Errorf("last sequence of %s: %w", filter, err)
+	default:
+		head = msg.Sequence
+	}
+	read := func(ctx context.Context, filter string, pos position, fn func(Recorded) bool) error {
+		return readStream(ctx, stream, filter, pos, once, fn)
+	}
+	return follow(ctx, stream, filter, head, opts, read, fn)
+}
+
+func follow(ctx context.Context, stream jetstream.Stream, filter string, head uint64, opts FollowOptions,
+	read func(context.Context, string, position, func(Recorded) bool) error, fn func(Recorded) error) error {
 	caughtUp := func() {
 		if opts.OnCaughtUp != nil {
 			opts.OnCaughtUp()
@@ -163,12 +197,12 @@ func (s *Store) Follow(ctx context.Context, filter string, opts FollowOptions, f
 		caughtUp()
 	}
 	if !opts.Since.IsZero() && opts.AfterSeq == 0 && head > 0 {
-		if last, err := s.stream.GetMsg(ctx, head); err == nil && last.Time.Before(opts.Since) {
+		if last, err := stream.GetMsg(ctx, head); err == nil && last.Time.Before(opts.Since) {
 			caughtUp() // nothing stored since then
 		}
 	}
 	var fnErr error
-	err = s.read(ctx, filter, position{after: opts.AfterSeq, since: opts.Since, window: opts.Window}, func(r Recorded) bool {
+	err := read(ctx, filter, position{after: opts.AfterSeq, since: opts.Since, window: opts.Window}, func(r Recorded) bool {
 		if r.Event != nil {
 			if fnErr = fn(r); fnErr != nil {
 				return false

@@ -148,6 +148,7 @@ func (s *Store) Append(ctx context.Context, agg Aggregate, expected uint64, evs 
 		if err != nil {
 			return Appended{}, err
 		}
+		env.Actor = ActorFrom(ctx)
 		body, err := json.Marshal(env)
 		if err != nil {
 			return Appended{}, fmt.Errorf("encode envelope: %w", err)

@@ -32,6 +32,7 @@ import (
 type logRig struct {
 	t                       *testing.T
 	bin, api, natsURL, host string
+	dataDir                 string // the server's: its NATS keys are under credentials/
 	relay                   string // the relay's fixed address: containers keep logging there
 	server                  *server
 	agent                   *exec.Cmd
@@ -47,9 +48,14 @@ func newLogRig(t *testing.T) *logRig {
 	natsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	r.natsURL = "nats://" + natsAddr
 	r.relay = fmt.Sprintf("127.0.0.6:%d", freePortOn(t, "127.0.0.6"))
+	r.dataDir = filepath.Join(dir, "data")
+	// The host's NATS key, authorised before the server starts.
+	if out, err := exec.Command(r.bin, "nats-key", "host", r.host, "--data-dir", r.dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("nats-key host: %v\n%s", err, out)
+	}
 	r.server = &server{t: t, bin: r.bin, api: r.api, args: []string{"server",
 		"--api-listen", r.api[len("http://"):], "--nats-listen", natsAddr,
-		"--data-dir", filepath.Join(dir, "data"), "--database-url", pgtest.NewDB(t),
+		"--data-dir", r.dataDir, "--database-url", pgtest.NewDB(t),
 		"--gateway-listen", ""}}
 	r.server.start()
 	t.Cleanup(func() {
@@ -85,6 +91,7 @@ func newLogRig(t *testing.T) *logRig {
 func (r *logRig) startAgent() {
 	r.t.Helper()
 	r.agent = exec.Command(r.bin, "agent", "--nats-url", r.natsURL, "--host-id", r.host,
+		"--nats-creds", filepath.Join(r.dataDir, "credentials", "hosts", r.host+".nk"),
 		"--addr", "127.0.0.6", "--log-relay", r.relay, "--ports", "39000-39999")
 	r.agent.Stdout, r.agent.Stderr = &r.agentLog, &r.agentLog
 	if err := r.agent.Start(); err != nil {
@@ -142,7 +149,7 @@ func (r *logRig) checkEveryLine() {
 	defer func() {
 		if len(missing) > 0 {
 			t.Logf("%d of %d lines missing from search: %s", len(missing), written, ranges(missing))
-			t.Logf("in the JetStream buffer: %s", bufferedTicks(t, r.natsURL, missing))
+			t.Logf("in the JetStream buffer: %s", bufferedTicks(t, r.natsURL, filepath.Join(r.dataDir, "credentials", "server.nk"), missing))
 		}
 	}()
 	var got map[int]int
@@ -238,8 +245,12 @@ func searchTicks(t *testing.T, api string) map[int]int {
 
 // bufferedTicks tells which of the ticks are in the BERTH_LOGS stream,
 // to tell a loss before the bus from one after it.
-func bufferedTicks(t *testing.T, natsURL string, ticks []int) string {
-	nc, err := nats.Connect(natsURL)
+func bufferedTicks(t *testing.T, natsURL, seed string, ticks []int) string {
+	auth, err := nats.NkeyOptionFromSeed(seed)
+	if err != nil {
+		return err.Error()
+	}
+	nc, err := nats.Connect(natsURL, auth)
 	if err != nil {
 		return err.Error()
 	}

@@ -1,9 +1,12 @@
 package natsserver
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 // RandomPort asks the server to pick a free port.
@@ -24,6 +27,14 @@ type Config struct {
 	ServerName string
 	// Logger receives the server's log; nil keeps it silent.
 	Logger *slog.Logger
+	// Users, when set, are the only clients let in, each with its
+	// permissions (natsauth builds them). Without users the server is
+	// open: for tests only; berth server and berth dev always set them.
+	Users []*server.NkeyUser
+	// TLS, when set, makes clients speak TLS; with ClientAuth
+	// RequireAndVerifyClientCert they also need a certificate its
+	// ClientCAs signed.
+	TLS *tls.Config
 }
 
 func (c *Config) setDefaults() {

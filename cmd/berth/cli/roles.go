@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-dev/berth/cmd/berth/client"
 	"github.com/berth-dev/berth/cmd/berth/service"
+	"github.com/berth-dev/berth/events/natsauth"
 )
 
 func serverFlags(cmd *cobra.Command, c *service.ServerConfig) {
@@ -15,7 +17,9 @@ func serverFlags(cmd *cobra.Command, c *service.ServerConfig) {
 	f.StringVar(&c.API, "api-listen", ":7070", "control API listen address")
 	f.StringVar(&c.Token, "api-token", os.Getenv("BERTH_TOKEN"), "require this bearer token on the API ($BERTH_TOKEN)")
 	f.StringVar(&c.NATSURL, "nats-url", os.Getenv("BERTH_NATS_URL"), "external NATS server/cluster ($BERTH_NATS_URL); empty embeds one")
-	f.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address")
+	f.StringVar(&c.NATSCreds, "nats-creds", os.Getenv("BERTH_NATS_CREDS"), "credential for --nats-url: an nkey seed or a .creds file ($BERTH_NATS_CREDS)")
+	natsTLSFlags(cmd, &c.NATSTLS, "the embedded NATS server's certificate (server and client usage)", "CA that clients' certificates must chain to (then required); towards --nats-url, the server's CA")
+	f.StringVar(&c.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address (only keys under <data-dir>/credentials get in)")
 	f.StringVar(&c.DataDir, "data-dir", ".berth", "where the embedded NATS server keeps its data")
 	f.BoolVar(&c.SyncAlways, "sync-always", false, "fsync every event before acknowledging it (embedded NATS)")
 	f.IntVar(&c.StreamReplicas, "stream-replicas", 1, "replicas of the event and log streams and the KV buckets on a NATS cluster")
@@ -69,6 +73,8 @@ func agentCmd() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&c.NATSURL, "nats-url", envOr("BERTH_NATS_URL", "nats://127.0.0.1:4222"), "NATS server ($BERTH_NATS_URL)")
+	f.StringVar(&c.NATSCreds, "nats-creds", os.Getenv("BERTH_NATS_CREDS"), "this host's NATS credential, from `berth nats-key host` ($BERTH_NATS_CREDS)")
+	natsTLSFlags(cmd, &c.NATSTLS, "this host's NATS client certificate", "CA the NATS server's certificate chains to")
 	f.StringVar(&c.HostID, "host-id", hostname(), "this host's id")
 	f.StringVar(&c.Addr, "addr", "127.0.0.1", "address other hosts and the gateway reach this host's containers on")
 	f.StringVar(&c.Zone, "zone", "", "availability zone")
@@ -101,6 +107,7 @@ func devCmd() *cobra.Command {
 	serverFlags(cmd, &c.Server)
 	cmd.Flags().IntVar(&c.Hosts, "hosts", 1, "number of agents, on 127.0.0.1, 127.0.0.2, ...")
 	cmd.Flags().StringVar(&c.LogRelayPort, "log-relay-port", "5514", "port of each host's log relay, on the host's address (empty: no relays)")
+	cmd.Flags().StringVar(&c.ClientConfig, "client-config", client.ConfigPath(), "write the CLI's config (API URL and an admin token, 0600) here; without --api-token one is made (empty: open API, no config)")
 	return cmd
 }
 
@@ -120,9 +127,18 @@ func projectionsCmd() *cobra.Command {
 		},
 	}
 	rebuild.Flags().StringVar(&c.NATSURL, "nats-url", envOr("BERTH_NATS_URL", "nats://127.0.0.1:4222"), "NATS server ($BERTH_NATS_URL)")
+	natsTLSFlags(rebuild, &c.NATSTLS, "NATS client certificate", "CA the NATS server's certificate chains to")
+	rebuild.Flags().StringVar(&c.NATSCreds, "nats-creds", os.Getenv("BERTH_NATS_CREDS"), "NATS credential, e.g. <data-dir>/credentials/server.nk ($BERTH_NATS_CREDS)")
 	rebuild.Flags().StringVar(&c.DatabaseURL, "database-url", os.Getenv("BERTH_DATABASE_URL"), "PostgreSQL URL ($BERTH_DATABASE_URL)")
 	cmd.AddCommand(rebuild)
 	return cmd
+}
+
+func natsTLSFlags(cmd *cobra.Command, t *natsauth.TLSFiles, certUsage, caUsage string) {
+	f := cmd.Flags()
+	f.StringVar(&t.Cert, "nats-tls-cert", "", "PEM: "+certUsage)
+	f.StringVar(&t.Key, "nats-tls-key", "", "PEM: the key of --nats-tls-cert")
+	f.StringVar(&t.CA, "nats-tls-ca", "", "PEM: "+caUsage)
 }
 
 func hostname() string {

@@ -58,19 +58,38 @@ func newRoot(stdout io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.api, "api", envOr("BERTH_API", "http://127.0.0.1:7070"), "Berth API URL ($BERTH_API)")
 	root.PersistentFlags().StringVar(&g.token, "token", os.Getenv("BERTH_TOKEN"), "bearer token ($BERTH_TOKEN)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", "table", "output format: table or json")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if g.output != "table" && g.output != "json" {
 			return usageError{fmt.Errorf("--output %q: use table or json", g.output)}
 		}
-		return nil
+		return g.fromConfig(cmd)
 	}
 	root.AddCommand(
 		deployCmd(g), scaleCmd(g), stopCmd(g), healthFailCmd(g),
 		appsCmd(g), psCmd(g), hostsCmd(g), eventsCmd(g), logsCmd(g),
 		autoscaleCmd(g), domainsCmd(g), denyCmd(g), rolloutCmd(g), rollbackCmd(g), hooksCmd(g),
-		serverCmd(), agentCmd(), devCmd(), projectionsCmd(), dashboardCmd(g),
+		tokensCmd(g), auditCmd(g),
+		serverCmd(), agentCmd(), devCmd(), projectionsCmd(), dashboardCmd(g), natsKeyCmd(),
 	)
 	return root
+}
+
+// fromConfig fills the token (and the API, when neither --api nor
+// $BERTH_API chose one) from the client config `berth dev` writes, when
+// neither --token nor $BERTH_TOKEN gave one.
+func (g *globals) fromConfig(cmd *cobra.Command) error {
+	if g.token != "" || cmd.Flags().Changed("token") {
+		return nil
+	}
+	c, err := client.LoadConfig(client.ConfigPath())
+	if err != nil || c.Token == "" {
+		return err
+	}
+	g.token = c.Token
+	if c.API != "" && !cmd.Flags().Changed("api") && os.Getenv("BERTH_API") == "" {
+		g.api = c.API
+	}
+	return nil
 }
 
 func envOr(key, def string) string {

@@ -65,6 +65,7 @@ func changed(res map[string]any) bool {
 func deployCmd(g *globals) *cobra.Command {
 	var (
 		image, memory, healthPath, interval string
+		project                             string
 		replicas, port, maxPerHost          int
 		cpus                                float64
 		env, constraints                    []string
@@ -87,7 +88,7 @@ func deployCmd(g *globals) *cobra.Command {
 			}
 			body := map[string]any{"image": image, "port": port, "env": envMap, "memory": memory,
 				"cpus": cpus, "health_path": healthPath, "health_interval": interval,
-				"constraints": cons, "max_per_host": maxPerHost}
+				"constraints": cons, "max_per_host": maxPerHost, "project": project}
 			if cmd.Flags().Changed("replicas") {
 				body["replicas"] = replicas
 			}
@@ -132,6 +133,7 @@ func deployCmd(g *globals) *cobra.Command {
 	f.StringVar(&interval, "health-interval", "", "health check interval (default 2s)")
 	f.StringArrayVar(&constraints, "constraint", nil, "place only on hosts with label k=v (repeatable)")
 	f.IntVar(&maxPerHost, "max-per-host", 0, "at most N instances per host (0 = no limit)")
+	f.StringVar(&project, "project", "", "project the app belongs to, for access control (default: default)")
 	f.BoolVar(&wait, "wait", false, "follow the new release's rollout; fail unless it succeeds")
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "how long --wait waits (a rollout ends by its --progress-deadline)")
 	ro.register(f)

@@ -17,13 +17,20 @@ import (
 	"github.com/berth-dev/berth/agent"
 	"github.com/berth-dev/berth/agent/dockerrt"
 	"github.com/berth-dev/berth/commands"
-	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/hostbus"
+	"github.com/berth-dev/berth/events/natsauth"
 	"github.com/berth-dev/berth/logpipe/relay"
 )
 
 // AgentConfig is the agent role's command-line view of agent.Config.
 type AgentConfig struct {
 	NATSURL string
+	// NATSCreds is this host's credential: the nkey seed `berth nats-key
+	// host` made, or a .creds file.
+	NATSCreds string
+	// NATSTLS is the CA the NATS server's certificate chains to and this
+	// host's client certificate, when the bus speaks TLS.
+	NATSTLS natsauth.TLSFiles
 	HostID  string
 	Addr    string
 	Zone    string
@@ -88,8 +95,22 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	if err != nil {
 		return nil, "", fmt.Errorf("agent config: %w", err)
 	}
-	nc, err := nats.Connect(c.NATSURL, nats.Name("berth-agent-"+c.HostID), nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
+	auth, err := natsAuth(c.NATSCreds)
+	if err != nil {
+		return nil, "", err
+	}
+	tlsOpts, err := c.NATSTLS.ClientOptions()
+	if err != nil {
+		return nil, "", err
+	}
+	auth = append(auth, tlsOpts...)
+	// Its own inbox prefix: its permissions let it receive only there.
+	nc, err := nats.Connect(c.NATSURL, append(auth, nats.Name("berth-agent-"+c.HostID), nats.MaxReconnects(-1),
+		nats.CustomInboxPrefix(natsauth.AgentInbox(c.HostID)),
+		// A key refused now may be authorised in a moment (the server
+		// re-reads its keys every 2s): keep trying rather than give up.
+		nats.IgnoreAuthErrorAbort(),
+		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return nil, "", fmt.Errorf("connect NATS %s: %w", c.NATSURL, err)
 	}
@@ -111,7 +132,7 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	if err != nil {
 		return nil, "", fmt.Errorf("jetstream: %w", err)
 	}
-	store, err := attachWithRetry(ctx, js, "berth/agent/"+c.HostID)
+	bus, err := attachWithRetry(ctx, js, c.HostID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -138,7 +159,7 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 			cfg.SyslogAddr = "tcp://" + rl.Addr().String()
 		}
 	}
-	a, err = agent.New(cfg, store, nc, rt)
+	a, err = agent.New(cfg, bus, nc, rt)
 	if err != nil {
 		return nil, "", err
 	}
@@ -160,15 +181,15 @@ func startAgent(ctx context.Context, c AgentConfig) (stop func(), relayAddr stri
 	}, relayAddr, nil
 }
 
-// attachWithRetry waits for the server to have created the event stream:
+// attachWithRetry waits for the server to have created the host streams:
 // an agent may start first.
-func attachWithRetry(ctx context.Context, js jetstream.JetStream, source string) (*events.Store, error) {
+func attachWithRetry(ctx context.Context, js jetstream.JetStream, host string) (*hostbus.Bus, error) {
 	for {
-		st, err := events.AttachStore(ctx, js, source)
+		bus, err := hostbus.Attach(ctx, js, host)
 		if err == nil {
-			return st, nil
+			return bus, nil
 		}
-		slog.Warn("waiting for the event stream", "err", err)
+		slog.Warn("waiting for the host streams", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, err

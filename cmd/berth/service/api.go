@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/berth-dev/berth/commands/httpjson"
+	"github.com/berth-dev/berth/commands/tokens"
 )
 
 // readiness is a dependency /readyz checks.
@@ -17,7 +18,7 @@ type readiness func(ctx context.Context) error
 // serveAPI serves mux on addr until ctx ends, behind front (the
 // dashboard, which checks its own sessions); the listener is bound before
 // it returns, so callers can print the address.
-func serveAPI(ctx context.Context, addr, token string, mux *http.ServeMux, front func(http.Handler) http.Handler, ready map[string]readiness) (net.Addr, func(), error) {
+func serveAPI(ctx context.Context, addr string, reg *tokens.Registry, mux *http.ServeMux, front func(http.Handler) http.Handler, ready map[string]readiness) (net.Addr, func(), error) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -41,7 +42,7 @@ func serveAPI(ctx context.Context, addr, token string, mux *http.ServeMux, front
 		return nil, nil, err
 	}
 	srv := &http.Server{
-		Handler:           front(httpjson.RequireToken(token, httpjson.Routed(mux), "/healthz", "/readyz")),
+		Handler:           front(tokens.Middleware(reg, mux, httpjson.Routed(mux), "/healthz", "/readyz")),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	done := make(chan struct{})

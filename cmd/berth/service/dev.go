@@ -34,6 +34,9 @@ type DevConfig struct {
 	// picks free ports; empty runs no relays, and containers then log to
 	// the server's syslog intake if it has one.
 	LogRelayPort string
+	// ClientConfig, when set, is where the CLI's config goes (the API URL
+	// and an admin token, mode 0600); without a --api-token one is made.
+	ClientConfig string
 }
 
 // Validate reports every problem at once.
@@ -58,6 +61,8 @@ type Dev struct {
 	Hosts  []string
 	// LogRelays are the hosts' syslog relays, in host order.
 	LogRelays []string
+	// ClientConfig is where the CLI's config was written, if anywhere.
+	ClientConfig string
 }
 
 // StartDev starts the preset and returns once everything serves.
@@ -87,17 +92,45 @@ func StartDev(ctx context.Context, cfg DevConfig) (_ *Dev, err error) {
 		cfg.Server.DatabaseURL = d.pg.DSN()
 		slog.Info("private PostgreSQL started", "dsn", redact(cfg.Server.DatabaseURL), "password_file", d.pg.PasswordFile())
 	}
+	// Each dev host gets its own NATS key on the embedded server, made
+	// afresh on every start and authorised before the server starts. On
+	// an external cluster the agents use the server's credential.
+	creds := credentialsDir(cfg.Server.DataDir)
+	agentCreds := func(host string) string { return creds.HostSeedFile(host) }
+	if cfg.Server.NATSURL != "" {
+		agentCreds = func(string) string { return cfg.Server.NATSCreds }
+	} else {
+		for i := 1; i <= cfg.Hosts; i++ {
+			if _, err := creds.AddHost(fmt.Sprintf("%s%d", cfg.HostPrefix, i)); err != nil {
+				return nil, fmt.Errorf("nats key of host %d: %w", i, err)
+			}
+		}
+	}
+	if cfg.ClientConfig != "" && cfg.Server.Token == "" {
+		if cfg.Server.Token, err = randomToken(); err != nil {
+			return nil, err
+		}
+	}
 	d.Server, err = StartServer(ctx, cfg.Server)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.ClientConfig != "" {
+		if err := writeClientConfig(cfg.ClientConfig, d.APIAddr, cfg.Server.Token); err != nil {
+			return nil, err
+		}
+		d.ClientConfig = cfg.ClientConfig
+	}
 	for i := 1; i <= cfg.Hosts; i++ {
+		host := fmt.Sprintf("%s%d", cfg.HostPrefix, i)
 		ac := AgentConfig{
-			NATSURL: d.NATSURL,
-			HostID:  fmt.Sprintf("%s%d", cfg.HostPrefix, i),
-			Addr:    fmt.Sprintf("127.0.0.%d", i),
-			Zone:    fmt.Sprintf("zone-%c", 'a'+(i-1)%3),
-			Ports:   fmt.Sprintf("%d-%d", cfg.PortBase+i*1000, cfg.PortBase+i*1000+999),
+			NATSURL:   d.NATSURL,
+			NATSCreds: agentCreds(host),
+			NATSTLS:   cfg.Server.NATSTLS,
+			HostID:    host,
+			Addr:      fmt.Sprintf("127.0.0.%d", i),
+			Zone:      fmt.Sprintf("zone-%c", 'a'+(i-1)%3),
+			Ports:     fmt.Sprintf("%d-%d", cfg.PortBase+i*1000, cfg.PortBase+i*1000+999),
 		}
 		switch {
 		case cfg.LogRelayPort != "":
@@ -152,6 +185,9 @@ func (d *Dev) PrintAddresses(w io.Writer) {
 	fmt.Fprintf(w, "hosts            %v\n", d.Hosts)
 	if len(d.LogRelays) > 0 {
 		fmt.Fprintf(w, "log relays       %v (udp+tcp)\n", d.LogRelays)
+	}
+	if d.ClientConfig != "" {
+		fmt.Fprintf(w, "CLI config       %s (API URL and an admin token; berth reads it)\n", d.ClientConfig)
 	}
 }
 

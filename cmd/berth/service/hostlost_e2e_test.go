@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,7 +19,13 @@ func TestAgentKill9HostLostInstancesMoved(t *testing.T) {
 	bin := e2etest.Build(t)
 	d := startDev(t, 2, false)
 	outside := strings.TrimSuffix(d.Hosts[0][:strings.Index(d.Hosts[0], "@")], "1") + "x"
+	// A host joining a running server: its key is authorised on the
+	// server's machine, the server picks it up, the agent brings the seed.
+	if out, err := exec.Command(bin, "nats-key", "host", outside, "--data-dir", d.DataDir).CombinedOutput(); err != nil {
+		t.Fatalf("nats-key: %v\n%s", err, out)
+	}
 	agent := exec.Command(bin, "agent", "--nats-url", d.NATSURL, "--host-id", outside, "--addr", "127.0.0.4",
+		"--nats-creds", filepath.Join(d.DataDir, "credentials", "hosts", outside+".nk"),
 		"--zone", "zone-x", "--ports", "38000-38999", "--log-relay", "")
 	var log strings.Builder
 	agent.Stdout, agent.Stderr = &log, &log

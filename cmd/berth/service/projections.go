@@ -55,7 +55,16 @@ func RebuildProjections(ctx context.Context, cfg ServerConfig) (uint64, error) {
 	if cfg.DatabaseURL == "" {
 		return 0, errors.New("database URL is required (--database-url or BERTH_DATABASE_URL)")
 	}
-	nc, err := nats.Connect(cfg.NATSURL, nats.Name("berth-rebuild"), nats.Timeout(5*time.Second))
+	auth, err := natsAuth(cfg.NATSCreds)
+	if err != nil {
+		return 0, err
+	}
+	tlsOpts, err := cfg.NATSTLS.ClientOptions()
+	if err != nil {
+		return 0, err
+	}
+	auth = append(auth, tlsOpts...)
+	nc, err := nats.Connect(cfg.NATSURL, append(auth, nats.Name("berth-rebuild"), nats.Timeout(5*time.Second))...)
 	if err != nil {
 		return 0, fmt.Errorf("connect NATS %s: %w", cfg.NATSURL, err)
 	}

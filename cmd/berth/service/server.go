@@ -16,7 +16,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/berth-dev/berth/commands"
+	"github.com/berth-dev/berth/commands/tokens"
 	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/natsauth"
 	"github.com/berth-dev/berth/events/natsserver"
 	"github.com/berth-dev/berth/projections"
 	"github.com/berth-dev/berth/workers/webhooks"
@@ -27,8 +29,17 @@ type ServerConfig struct {
 	// API is the control API's listen address.
 	API   string
 	Token string
-	// NATSURL points at an external NATS cluster; empty embeds a server.
+	// NATSURL points at an external NATS cluster; empty embeds a server,
+	// which lets in only the keys under <DataDir>/credentials.
 	NATSURL string
+	// NATSCreds authenticates to the external cluster: an nkey seed or a
+	// .creds file (empty: connect without credentials).
+	NATSCreds string
+	// NATSTLS: on the embedded server its certificate (which also serves
+	// the server's own client, so it needs server and client usage) and
+	// the CA clients' certificates must chain to; towards an external
+	// cluster the client side.
+	NATSTLS natsauth.TLSFiles
 	// NATSListen is the embedded server's client address.
 	NATSListen string
 	// DataDir holds the embedded NATS server's JetStream store.
@@ -108,7 +119,10 @@ type Server struct {
 	GatewayAddr      net.Addr
 	GatewayAdminAddr net.Addr
 	SyslogAddr       string
-	domain           string
+	// DataDir is the server's; the embedded NATS server's keys are in its
+	// credentials/ (see natsauth.Directory).
+	DataDir string
+	domain  string
 
 	Store   *events.Store
 	Handler *commands.Handler
@@ -129,7 +143,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		return nil, fmt.Errorf("server config: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &Server{cancel: cancel, domain: cfg.GatewayDomain}
+	s := &Server{cancel: cancel, domain: cfg.GatewayDomain, DataDir: cfg.DataDir}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -137,6 +151,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 	}()
 
 	s.NATSURL = cfg.NATSURL
+	var natsOpts []nats.Option
 	if s.NATSURL == "" {
 		host, port, _ := net.SplitHostPort(cfg.NATSListen)
 		var p int
@@ -144,18 +159,36 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		if p == 0 {
 			p = natsserver.RandomPort
 		}
-		ns, err := natsserver.Start(natsserver.Config{
+		nsCfg := natsserver.Config{
 			DataDir: filepath.Join(cfg.DataDir, "nats"), Host: host, Port: p,
 			SyncAlways: cfg.SyncAlways, ServerName: "berth",
-		})
+		}
+		if cfg.NATSTLS.Enabled() {
+			if nsCfg.TLS, err = cfg.NATSTLS.ServerTLS(); err != nil {
+				return nil, err
+			}
+		}
+		ns, auth, err := s.closedNATS(ctx, nsCfg, credentialsDir(cfg.DataDir))
 		if err != nil {
 			return nil, fmt.Errorf("start embedded NATS: %w", err)
 		}
 		s.cleanup = append(s.cleanup, ns.Shutdown)
 		s.NATSURL = ns.ClientURL()
+		natsOpts = append(natsOpts, auth)
+	} else {
+		auth, err := natsAuth(cfg.NATSCreds)
+		if err != nil {
+			return nil, err
+		}
+		natsOpts = append(natsOpts, auth...)
 	}
-	s.NC, err = nats.Connect(s.NATSURL, nats.Name("berth-server"), nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
+	tlsOpts, err := cfg.NATSTLS.ClientOptions()
+	if err != nil {
+		return nil, err
+	}
+	natsOpts = append(natsOpts, tlsOpts...)
+	s.NC, err = nats.Connect(s.NATSURL, append(natsOpts, nats.Name("berth-server"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("connect NATS %s: %w", s.NATSURL, err)
 	}
@@ -188,6 +221,10 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		return nil, err
 	}
 	mux.Handle("GET /v1/events/stream", streams)
+	reg := tokens.NewRegistry(cfg.Token)
+	s.group.Go(ctx, "token grants", func(ctx context.Context) error { return reg.Run(ctx, s.Store) })
+	tokens.NewAPI(s.Store, reg).Routes(mux)
+	mux.Handle("GET /v1/audit", tokens.Audit(s.Store))
 	if err := s.startRoles(ctx, cfg, mux); err != nil {
 		return nil, err
 	}
@@ -195,7 +232,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, stop, err := serveAPI(ctx, cfg.API, cfg.Token, mux, front, map[string]readiness{
+	addr, stop, err := serveAPI(ctx, cfg.API, reg, mux, front, map[string]readiness{
 		"nats": func(context.Context) error {
 			if !s.NC.IsConnected() {
 				return errors.New("not connected")

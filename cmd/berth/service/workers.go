@@ -7,9 +7,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/berth-dev/berth/events"
+	"github.com/berth-dev/berth/events/hostbus"
+	"github.com/berth-dev/berth/workers/assign"
 	"github.com/berth-dev/berth/workers/autoscaler"
 	"github.com/berth-dev/berth/workers/health"
 	"github.com/berth-dev/berth/workers/hostwatch"
+	"github.com/berth-dev/berth/workers/intake"
 	"github.com/berth-dev/berth/workers/registration"
 	"github.com/berth-dev/berth/workers/rollout"
 	"github.com/berth-dev/berth/workers/scheduler"
@@ -24,6 +27,17 @@ func (s *Server) startWorkers(ctx context.Context, cfg ServerConfig) error {
 	}
 	if err := events.EnsureBuckets(ctx, js, cfg.StreamReplicas); err != nil {
 		return fmt.Errorf("create KV buckets: %w", err)
+	}
+	if err := hostbus.EnsureStreams(ctx, js, cfg.StreamReplicas); err != nil {
+		return fmt.Errorf("create host streams: %w", err)
+	}
+	assigner, err := assign.New(s.Store, js, nil)
+	if err != nil {
+		return fmt.Errorf("assigner: %w", err)
+	}
+	facts, err := intake.New(s.Store, js, nil)
+	if err != nil {
+		return fmt.Errorf("fact intake: %w", err)
 	}
 	hw, err := health.New(health.Config{}, s.Store, s.Handler)
 	if err != nil {
@@ -49,6 +63,8 @@ func (s *Server) startWorkers(ctx context.Context, cfg ServerConfig) error {
 	if err != nil {
 		return fmt.Errorf("rollout worker: %w", err)
 	}
+	s.group.Go(ctx, "assigner", assigner.Run)
+	s.group.Go(ctx, "fact intake", facts.Run)
 	s.group.Go(ctx, "scheduler", sched.Run)
 	s.group.Go(ctx, "rollout", ro.Run)
 	s.group.Go(ctx, "health", hw.Run)

@@ -1,0 +1,2 @@
+// Package tlstest makes throwaway certificate authorities and certificates for tests of TLS on the bus.
+package tlstest
