@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/nats-io/nats.go"
 )
 
 // Config tunes delivery. Zero values take the defaults.
@@ -12,6 +14,8 @@ type Config struct {
 	// watermill-nats' jetstream Subscriber drains its connection on
 	// Close, so it must not share the server's.
 	NATSURL string
+	// NATSOptions authenticate that connection (the bus is closed).
+	NATSOptions []nats.Option
 	// Timeout bounds one request, answer included (10s).
 	Timeout time.Duration
 	// RetryPeriod is how long a receiver may keep failing before the

@@ -92,8 +92,8 @@ var hookEvents = events.SubjectPrefix + "." + string(events.KindHook) + ".>"
 func (w *Worker) Run(ctx context.Context) error {
 	// watermill-nats' jetstream Subscriber drains its connection on
 	// Close, so it gets its own.
-	nc, err := nats.Connect(w.cfg.NATSURL, nats.Name("berth-webhooks"), nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
+	nc, err := nats.Connect(w.cfg.NATSURL, append(slices.Clone(w.cfg.NATSOptions), nats.Name("berth-webhooks"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return fmt.Errorf("webhooks: connect NATS: %w", err)
 	}

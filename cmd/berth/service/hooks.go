@@ -26,7 +26,7 @@ func (s *Server) startHooks(ctx context.Context, cfg ServerConfig, mux *http.Ser
 
 	reg := prometheus.NewRegistry()
 	wcfg := cfg.Hooks
-	wcfg.NATSURL = s.NATSURL
+	wcfg.NATSURL, wcfg.NATSOptions = s.NATSURL, s.natsOpts
 	w, err := webhooks.New(wcfg, s.Store, hooks.NewHandler(s.Store, "berth/webhooks"), secrets, s.DB, reg)
 	if err != nil {
 		return fmt.Errorf("webhooks worker: %w", err)

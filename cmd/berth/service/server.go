@@ -128,6 +128,9 @@ type Server struct {
 	Handler *commands.Handler
 	NC      *nats.Conn
 	DB      *pgxpool.Pool
+	// natsOpts authenticate (and secure) every connection the server
+	// makes to the bus: the bus is closed, so each needs them.
+	natsOpts []nats.Option
 
 	Projections *projections.Runner
 
@@ -187,6 +190,7 @@ func StartServer(ctx context.Context, cfg ServerConfig) (_ *Server, err error) {
 		return nil, err
 	}
 	natsOpts = append(natsOpts, tlsOpts...)
+	s.natsOpts = natsOpts
 	s.NC, err = nats.Connect(s.NATSURL, append(natsOpts, nats.Name("berth-server"), nats.MaxReconnects(-1),
 		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -16,8 +17,8 @@ import (
 // so clients paging through history never queue ahead of a command's
 // append on the command path's connection.
 func (s *Server) eventStream(ctx context.Context, limits Limits) (http.Handler, error) {
-	nc, err := nats.Connect(s.NATSURL, nats.Name("berth-server-streams"), nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))
+	nc, err := nats.Connect(s.NATSURL, append(slices.Clone(s.natsOpts), nats.Name("berth-server-streams"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(500*time.Millisecond), nats.RetryOnFailedConnect(true))...)
 	if err != nil {
 		return nil, fmt.Errorf("connect NATS for event streams: %w", err)
 	}
