@@ -56,8 +56,14 @@ func TestKill9MidRolloutResumes(t *testing.T) {
 			_ = srv.cmd.Wait()
 		}
 	})
+	// The bus is closed: the host gets its key from the server's data dir.
+	dataDir := filepath.Join(dir, "data")
+	if out, err := exec.Command(bin, "nats-key", "host", host, "--data-dir", dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("nats-key host: %v\n%s", err, out)
+	}
 	var agentLog e2etest.SyncBuffer
 	agent := exec.Command(bin, "agent", "--nats-url", "nats://"+natsAddr, "--host-id", host,
+		"--nats-creds", filepath.Join(dataDir, "credentials", "hosts", host+".nk"),
 		"--addr", "127.0.0.7", "--log-relay", "", "--ports", "38000-38999")
 	agent.Stdout, agent.Stderr = &agentLog, &agentLog
 	if err := agent.Start(); err != nil {

@@ -97,6 +97,9 @@ func (g *globals) follow(ctx context.Context, w io.Writer, app string, release i
 		lastErr error
 	)
 	for {
+		// Only the latest poll's error explains a timeout: an early 404
+		// (the read models catching up) must not be reported as the cause.
+		lastErr = nil
 		ro, found, err := g.fetchRollout(ctx, app, release)
 		switch {
 		case err != nil:
