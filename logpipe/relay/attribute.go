@@ -59,9 +59,14 @@ func (a *attribution) appOf(ctx context.Context, instance string) (string, bool)
 	if app, ok := a.recall(instance, now); ok {
 		return app, true
 	}
-	if a.src == nil || !a.relist(ctx, now) {
+	if a.src == nil {
 		return "", false
 	}
+	// Recall again whether or not this call listed: a concurrent batch
+	// (the live path and the backfill publish at once after a restart)
+	// may have just listed and remembered the instance, and then this
+	// call's relist is "too soon" but the answer is there.
+	a.relist(ctx, now)
 	return a.recall(instance, now)
 }
 
