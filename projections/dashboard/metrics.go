@@ -40,6 +40,9 @@ type trafficBucket struct {
 	start time.Time
 	// per gateway, the last sample in the bucket.
 	byGateway map[string]events.GatewaySample
+	// requests and 5xx answers of every release, summed over every
+	// sample: their periods never overlap.
+	requests, errors int64
 }
 
 type cpuBucket struct {
@@ -94,6 +97,10 @@ func (m *Metrics) AddGateway(s events.GatewaySample) {
 	b := &a.traffic[len(a.traffic)-1]
 	if b.start.Equal(start) {
 		b.byGateway[s.Gateway] = s
+		for _, r := range s.Releases {
+			b.requests += r.Requests
+			b.errors += r.Errors
+		}
 	}
 	a.traffic = pruneTraffic(a.traffic, start.Add(-Window))
 }
@@ -138,6 +145,17 @@ type Traffic struct {
 	T     time.Time
 	RPS   float64
 	P95MS float64
+	// Requests and Errors (5xx, the gateway's own included) counted by
+	// the gateways in the bucket.
+	Requests, Errors int64
+}
+
+// ErrorPct is the share of 5xx answers in percent, 0 without requests.
+func (t Traffic) ErrorPct() float64 {
+	if t.Requests == 0 {
+		return 0
+	}
+	return 100 * float64(t.Errors) / float64(t.Requests)
 }
 
 // AppMetrics is what the pages show of one app's samples.
@@ -162,7 +180,7 @@ func (m *Metrics) App(app string, now time.Time) AppMetrics {
 		return out
 	}
 	for _, b := range a.traffic {
-		t := Traffic{T: b.start}
+		t := Traffic{T: b.start, Requests: b.requests, Errors: b.errors}
 		for _, s := range b.byGateway {
 			t.RPS += s.RPS
 			t.P95MS = max(t.P95MS, s.P95MS)

@@ -39,6 +39,26 @@ func TestMetricsSumGatewaysAndKeepTheWindow(t *testing.T) {
 	}
 }
 
+func TestMetricsErrorRateSumsEveryPeriod(t *testing.T) {
+	m := NewMetrics()
+	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
+	rel := func(req, errs int64) []events.ReleaseTraffic {
+		return []events.ReleaseTraffic{{Release: 2, Requests: req, Errors: errs}}
+	}
+	// Two periods of one gateway and one of another, in one bucket: the
+	// counts add up although the later sample replaces the earlier's rate.
+	m.AddGateway(events.GatewaySample{App: "web", Gateway: "g1", Time: at(0), Releases: rel(50, 1)})
+	m.AddGateway(events.GatewaySample{App: "web", Gateway: "g1", Time: at(1), Releases: rel(30, 3)})
+	m.AddGateway(events.GatewaySample{App: "web", Gateway: "g2", Time: at(2), Releases: rel(20, 1)})
+	got := m.App("web", at(3))
+	if !got.HasCurrent || got.Current.Requests != 100 || got.Current.Errors != 5 || got.Current.ErrorPct() != 5 {
+		t.Fatalf("current %+v, want 5 errors in 100 requests (5%%)", got.Current)
+	}
+	if (Traffic{}).ErrorPct() != 0 {
+		t.Errorf("no requests: error rate not 0")
+	}
+}
+
 func TestMetricsCPUPerInstance(t *testing.T) {
 	m := NewMetrics()
 	at := func(sec int) time.Time { return t0.Add(time.Duration(sec) * time.Second) }
