@@ -61,14 +61,15 @@ func (c PublisherConfig) Validate() error {
 // Publisher periodically publishes every app's window as an
 // events.GatewaySample on core NATS: metrics are ephemeral, so not JetStream.
 // Each sample also carries the app's traffic per release since this
-// publisher's previous sample of it, so periods never overlap.
+// publisher's previous sample of it, so periods never overlap. A gateway
+// has one publisher: it drains what it reports.
 type Publisher struct {
 	conn Conn
 	src  Snapshotter
 	cfg  PublisherConfig
 
 	mu    sync.Mutex
-	start time.Time            // the first period of every app begins here
+	start time.Time            // the first period of every app begins here (earlier traffic falls into it)
 	last  map[string]time.Time // app -> end of its previous period
 }
 

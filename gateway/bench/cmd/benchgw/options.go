@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
+
+	"github.com/berth-dev/berth/gateway/routing"
 )
 
 // options are benchgw's flags.
@@ -15,19 +18,23 @@ type options struct {
 	App       string
 	Domain    string
 	Endpoints []string
+	// Weights, when set, make endpoint i release i+1 with weight
+	// Weights[i], so the weighted release path is measured.
+	Weights []int
 	// Pprof, when set, serves net/http/pprof there for profiling under load.
 	Pprof string
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options
-	var endpoints string
+	var endpoints, weights string
 	fs := flag.NewFlagSet("benchgw", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:18080", "user-facing address of the gateway")
 	fs.StringVar(&o.App, "app", "web", "app name; requests for Host <app>.<domain> are routed")
 	fs.StringVar(&o.Domain, "domain", "localhost", "gateway domain")
 	fs.StringVar(&endpoints, "endpoints", "", "comma-separated host:port of the app's endpoints")
+	fs.StringVar(&weights, "weights", "", "comma-separated release weights, one per endpoint (endpoint i is release i+1); empty: no releases")
 	fs.StringVar(&o.Pprof, "pprof", "", "address for net/http/pprof (off when empty)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -40,7 +47,19 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 			o.Endpoints = append(o.Endpoints, e)
 		}
 	}
-	return o, o.Validate()
+	var bad []error
+	for w := range strings.SplitSeq(weights, ",") {
+		if w = strings.TrimSpace(w); w == "" {
+			continue
+		}
+		n, err := strconv.Atoi(w)
+		if err != nil {
+			bad = append(bad, fmt.Errorf("weight %q: not an integer", w))
+			continue
+		}
+		o.Weights = append(o.Weights, n)
+	}
+	return o, errors.Join(append(bad, o.Validate())...)
 }
 
 // Validate reports every problem at once.
@@ -55,6 +74,14 @@ func (o options) Validate() error {
 	for _, e := range o.Endpoints {
 		if _, _, err := net.SplitHostPort(e); err != nil {
 			errs = append(errs, fmt.Errorf("endpoint %q: %w", e, err))
+		}
+	}
+	if len(o.Weights) > 0 && len(o.Weights) != len(o.Endpoints) {
+		errs = append(errs, fmt.Errorf("%d weights for %d endpoints: give one per endpoint", len(o.Weights), len(o.Endpoints)))
+	}
+	for _, w := range o.Weights {
+		if w < 0 || w > routing.MaxWeight {
+			errs = append(errs, fmt.Errorf("weight %d is outside 0..%d", w, routing.MaxWeight))
 		}
 	}
 	if o.Pprof != "" && o.Pprof == o.Listen {

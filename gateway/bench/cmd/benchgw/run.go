@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 // newGateway builds a gateway whose table routes o.App to o.Endpoints.
 func newGateway(o options, log *slog.Logger) (*gateway.Gateway, error) {
-	t, err := table(o.App, o.Endpoints)
+	t, err := table(o.App, o.Endpoints, o.Weights)
 	if err != nil {
 		return nil, err
 	}
@@ -57,13 +57,22 @@ func newGateway(o options, log *slog.Logger) (*gateway.Gateway, error) {
 }
 
 // table is the routing table of one app over addrs, instances named in
-// order so round-robin visits them in the order given.
-func table(app string, addrs []string) (*routing.Table, error) {
+// order so round-robin visits them in the order given. With weights,
+// endpoint i is release i+1 of weight weights[i].
+func table(app string, addrs []string, weights []int) (*routing.Table, error) {
 	eps := make([]routing.Endpoint, len(addrs))
+	var route []routing.Route
+	if len(weights) > 0 {
+		route = []routing.Route{{App: app}}
+	}
 	for i, a := range addrs {
 		eps[i] = routing.Endpoint{App: app, Instance: fmt.Sprintf("%s-%06x", app, i), Host: "bench", Addr: a}
+		if len(weights) > 0 {
+			eps[i].Release = i + 1
+			route[0].Weights = append(route[0].Weights, routing.Weight{Release: i + 1, Weight: weights[i]})
+		}
 	}
-	t, problems := routing.Build(nil, eps)
+	t, problems := routing.Build(route, eps)
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("routing table: %w", errors.Join(problems...))
 	}

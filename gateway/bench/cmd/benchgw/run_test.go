@@ -97,3 +97,29 @@ func TestParseOptionsReportsEveryProblem(t *testing.T) {
 		t.Errorf("no -endpoints: got %v", err)
 	}
 }
+
+func TestWeightsMakeReleases(t *testing.T) {
+	o, err := parseOptions([]string{"-endpoints", "127.0.0.2:1,127.0.0.3:1", "-weights", "1, 3"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := table(o.App, o.Endpoints, o.Weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := tb.App("web")
+	count := map[int]int{}
+	for _, r := range a.Schedule() {
+		count[r]++
+	}
+	if count[1] != 1 || count[2] != 3 || a.Endpoints[1].Release != 2 {
+		t.Errorf("schedule %v over %+v, want release 1 once and 2 three times", a.Schedule(), a.Endpoints)
+	}
+
+	_, err = parseOptions([]string{"-endpoints", "127.0.0.2:1,127.0.0.3:1", "-weights", "x,1,-2,3"}, io.Discard)
+	for _, want := range []string{`weight "x"`, "3 weights for 2 endpoints", "weight -2 is outside"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}
