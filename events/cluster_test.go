@@ -15,13 +15,17 @@ import (
 	"github.com/berth-dev/berth/events/natstest"
 )
 
-func clusterStore(t *testing.T, c *natstest.Cluster) *events.Store {
+func clusterStore(t *testing.T, c *natstest.Cluster, retryFor ...time.Duration) *events.Store {
 	t.Helper()
 	js, err := jetstream.New(c.Connect(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Replicas: 3, Source: "test"})
+	cfg := events.StoreConfig{Replicas: 3, Source: "test"}
+	if len(retryFor) > 0 {
+		cfg.RetryFor = retryFor[0]
+	}
+	st, err := events.OpenStore(context.Background(), js, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +40,10 @@ func scaled(n int) []events.Event { return []events.Event{events.AppScaled{App: 
 // append with the same key is a duplicate.
 func TestAppendRidesThroughStreamLeaderKill(t *testing.T) {
 	c := natstest.StartCluster(t, 3)
-	st := clusterStore(t, c)
+	// What is asserted is that reads and appends ride through an election,
+	// not how fast one is: on a loaded machine it can take longer than the
+	// default 5 s window, so the window here is generous.
+	st := clusterStore(t, c, 30*time.Second)
 	ctx := context.Background()
 	if _, err := st.Append(ctx, events.App("web"), 0, scaled(1), events.AppendOptions{IdempotencyKey: "k1"}); err != nil {
 		t.Fatal(err)
