@@ -27,10 +27,11 @@ func apiOnCluster(t *testing.T, c *natstest.Cluster) (*httptest.Server, *events.
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Replicas: 3, Source: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	var st *events.Store
+	natstest.Retry(t, time.Minute, "open the replicated event stream", func() (err error) {
+		st, err = events.OpenStore(context.Background(), js, events.StoreConfig{Replicas: 3, Source: "test"})
+		return err
+	})
 	mux := http.NewServeMux()
 	commands.NewHandler(st, "api").Routes(mux)
 	srv := httptest.NewServer(mux)

@@ -25,10 +25,11 @@ func clusterStore(t *testing.T, c *natstest.Cluster, retryFor ...time.Duration) 
 	if len(retryFor) > 0 {
 		cfg.RetryFor = retryFor[0]
 	}
-	st, err := events.OpenStore(context.Background(), js, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var st *events.Store
+	natstest.Retry(t, time.Minute, "open the replicated event stream", func() (err error) {
+		st, err = events.OpenStore(context.Background(), js, cfg)
+		return err
+	})
 	c.WaitStreamLeader(events.StreamName)
 	return st
 }

@@ -1,5 +1,7 @@
 package events
 
+import "strings"
+
 // Instance events live in their app's history: the app is the unit of
 // consistency, so placing and removing instances is checked against it.
 
@@ -45,6 +47,13 @@ type InstanceExited struct {
 	ExitCode  int    `json:"exit_code"`
 	OOMKilled bool   `json:"oom_killed,omitempty"`
 	Error     string `json:"error,omitempty"`
+}
+
+// PortTaken reports whether an InstanceExited's Error says the host port
+// was taken by something outside Berth: the platform's failure, which the
+// scheduler places around, not the release's.
+func (e InstanceExited) PortTaken() bool {
+	return strings.Contains(e.Error, "port is already allocated") || strings.Contains(e.Error, "address already in use")
 }
 
 // InstanceStopped: the agent removed the container after it was unscheduled.

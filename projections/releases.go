@@ -55,7 +55,9 @@ func foldReleases(r events.Recorded) ([]statement, error) {
 		return moveInstance(e.App, e.Instance, "unhealthy", true, "scheduled", "running", "healthy"), nil
 	case events.InstanceExited:
 		// One that failed its check and then exits is one failure.
-		return moveInstance(e.App, e.Instance, "exited", true, "scheduled", "running", "healthy", "unhealthy"), nil
+		// A start refused because the host port was taken is not the
+		// release's failure (as the aggregate counts).
+		return moveInstance(e.App, e.Instance, "exited", !e.PortTaken(), "scheduled", "running", "healthy", "unhealthy"), nil
 	case events.InstanceUnscheduled:
 		return moveInstance(e.App, e.Instance, "unscheduled", false, "scheduled", "running", "healthy", "unhealthy", "exited"), nil
 	case events.InstanceStopped:

@@ -146,9 +146,11 @@ func (a *App) apply(e events.Event, at time.Time) {
 		}
 	case events.InstanceExited:
 		// An instance that failed its health check and then exits is
-		// one failure, not two.
+		// one failure, not two; a start refused because the host port was
+		// taken is the platform's failure, not the release's.
 		wasUnhealthy := a.Instances[e.Instance].State == StateUnhealthy
-		if a.setState(e.Instance, StateExited, StateScheduled, StateRunning, StateHealthy, StateUnhealthy) && !wasUnhealthy {
+		if a.setState(e.Instance, StateExited, StateScheduled, StateRunning, StateHealthy, StateUnhealthy) &&
+			!wasUnhealthy && !e.PortTaken() {
 			a.countFailure(e.Instance)
 		}
 	case events.InstanceUnscheduled:

@@ -95,3 +95,21 @@ func Poll(t testing.TB, within, every time.Duration, what string, cond func() bo
 		time.Sleep(every)
 	}
 }
+
+// Retry calls step until it succeeds, failing t with its last error when
+// within passes: for set-up a loaded cluster may time out on once (a
+// replicated stream's creation waits for its leader election).
+func Retry(t testing.TB, within time.Duration, what string, step func() error) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		err := step()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s: %v", what, within, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

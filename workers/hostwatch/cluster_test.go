@@ -25,16 +25,17 @@ func TestLeaderKillsDeclareNoHostLost(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := events.OpenStore(context.Background(), js, events.StoreConfig{Replicas: 3, Source: "test"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		var st *events.Store
+		natstest.Retry(t, time.Minute, "open the replicated event stream", func() (err error) {
+			st, err = events.OpenStore(context.Background(), js, events.StoreConfig{Replicas: 3, Source: "test"})
+			return err
+		})
 		return st, js
 	}
 	st, js := conn()
-	if err := events.EnsureBuckets(context.Background(), js, 3); err != nil {
-		t.Fatal(err)
-	}
+	natstest.Retry(t, time.Minute, "create the replicated buckets", func() error {
+		return events.EnsureBuckets(context.Background(), js, 3)
+	})
 	heartbeats := "KV_" + events.BucketHeartbeats
 	c.WaitStreamCurrent(heartbeats)
 	c.WaitStreamCurrent(events.StreamName)

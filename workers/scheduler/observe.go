@@ -28,7 +28,7 @@ func (s *Scheduler) observe(r events.Recorded) {
 		events.RolloutFailed, events.RolloutSuperseded, events.RolloutPaused, events.RolloutResumed:
 		s.mark(e.Aggregate().ID)
 	case events.InstanceExited:
-		if portInUse(e.Error) {
+		if e.PortTaken() {
 			s.blocked.add(e.Instance)
 		}
 		s.crashes.failed(e.App, s.now())

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"strings"
 	"sync"
 )
 
@@ -13,11 +12,6 @@ import (
 type portsInUse struct {
 	mu  sync.Mutex
 	ids map[string]struct{}
-}
-
-// portInUse reports whether an agent's start error says the port is taken.
-func portInUse(err string) bool {
-	return strings.Contains(err, "port is already allocated") || strings.Contains(err, "address already in use")
 }
 
 func (p *portsInUse) add(instance string) {

@@ -63,7 +63,11 @@ func save(t testing.TB, ctx context.Context, dir, name string, shot chromedp.Act
 	t.Helper()
 	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+		// A screenshot is a picture for people, not an assertion: an
+		// element re-rendered by a live update at that instant (0 width)
+		// must not fail the test.
+		t.Logf("screenshot %s not taken: %v", name, err)
+		return
 	}
 	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
