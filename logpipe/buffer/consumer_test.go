@@ -149,6 +149,8 @@ func TestSingleRecordMessagesAreIndexed(t *testing.T) {
 	c, _ := runConsumer(t, js, st, fastRetry)
 	eventually(t, "every record indexed", func() bool { return st.count() == len(recs) })
 	st.assertAll(t, recs)
+	// The consumer counts a batch once the store returned: poll for it.
+	eventually(t, "stats count every record", func() bool { return c.Stats().Indexed == 3 })
 	if s := c.Stats(); s.Undecodable != 0 || s.Indexed != 3 {
 		t.Fatalf("stats %+v", s)
 	}
