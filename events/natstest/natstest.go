@@ -87,13 +87,21 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 // Poll is Eventually checking every every, for conditions costly to check.
 func Poll(t testing.TB, within, every time.Duration, what string, cond func() bool) {
 	t.Helper()
+	if !poll(within, every, cond) {
+		t.Fatalf("%s: not within %s", what, within)
+	}
+}
+
+// poll reports whether cond held within.
+func poll(within, every time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s", what, within)
+			return false
 		}
 		time.Sleep(every)
 	}
+	return true
 }
 
 // Retry calls step until it succeeds, failing t with its last error when
@@ -101,15 +109,8 @@ func Poll(t testing.TB, within, every time.Duration, what string, cond func() bo
 // replicated stream's creation waits for its leader election).
 func Retry(t testing.TB, within time.Duration, what string, step func() error) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		err := step()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s: %v", what, within, err)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var err error
+	if !poll(within, 200*time.Millisecond, func() bool { err = step(); return err == nil }) {
+		t.Fatalf("%s: not within %s: %v", what, within, err)
 	}
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
-	"github.com/berth-dev/berth/cmd/berth/client"
 	"github.com/berth-dev/berth/cmd/berth/service"
 )
 
@@ -110,7 +107,7 @@ func hooksRmCmd(g *globals) *cobra.Command {
 		Args:  args(1),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			var raw json.RawMessage
-			if err := g.sendHook(cmd.Context(), "DELETE", "/v1/hooks/"+url.PathEscape(a[0]), nil, &raw); err != nil {
+			if err := g.sendAs(cmd.Context(), "DELETE", "/v1/hooks/"+url.PathEscape(a[0]), nil, &raw); err != nil {
 				return err
 			}
 			if g.json() {
@@ -168,20 +165,4 @@ func hooksReplayCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&since, "since", "", "redeliver from this long ago (1h) or this time (RFC 3339)")
 	return cmd
-}
-
-// send is command for methods other than POST (DELETE), with the same
-// idempotency key on every retry.
-func (g *globals) sendHook(ctx context.Context, method, path string, body any, out *json.RawMessage) error {
-	key := uuid.NewString()
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		err = g.client().Do(ctx, method, path, body, key, out)
-		var apiErr *client.APIError
-		if err == nil || errors.As(err, &apiErr) {
-			return err
-		}
-		time.Sleep(time.Duration(attempt+1) * 300 * time.Millisecond)
-	}
-	return err
 }

@@ -32,29 +32,32 @@ func (g *globals) command(ctx context.Context, path string, body any) (map[strin
 	return res, nil
 }
 
-// send posts one write with an idempotency key, retrying transport
+// send posts one write (see sendAs).
+func (g *globals) send(ctx context.Context, path string, body any) (json.RawMessage, error) {
+	var raw json.RawMessage
+	err := g.sendAs(ctx, "POST", path, body, &raw)
+	return raw, err
+}
+
+// sendAs sends one write with an idempotency key, retrying transport
 // failures and 503s (the event store between leaders, or its answer lost)
 // with the same key: a retry can never apply the command twice.
-func (g *globals) send(ctx context.Context, path string, body any) (json.RawMessage, error) {
+func (g *globals) sendAs(ctx context.Context, method, path string, body any, out *json.RawMessage) error {
 	key := uuid.NewString()
-	var raw json.RawMessage
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		err = g.client().Do(ctx, "POST", path, body, key, &raw)
+		err = g.client().Do(ctx, method, path, body, key, out)
 		var apiErr *client.APIError
 		if err == nil || (errors.As(err, &apiErr) && apiErr.Status != http.StatusServiceUnavailable) {
-			break
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return nil, err
+			return err
 		case <-time.After(time.Duration(attempt+1) * 300 * time.Millisecond):
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	return raw, nil
+	return err
 }
 
 func changed(res map[string]any) bool {

@@ -48,9 +48,7 @@ func TestCanaries(t *testing.T) {
 		both := false
 		deadline := time.Now().Add(2 * time.Minute)
 		for time.Now().Before(deadline) && !both {
-			load.resetVersions()
-			time.Sleep(time.Second)
-			seen := load.resetVersions()
+			seen := load.sample(t, 60)
 			both = seen["v1"] > 0 && seen["v3"] > 0
 		}
 		if !both {
@@ -61,9 +59,7 @@ func TestCanaries(t *testing.T) {
 			t.Fatalf("healthy canary: rollout ended %s (%s)", kind, reason)
 		}
 		eventually(t, 30*time.Second, "only v3 answers", func() bool {
-			load.resetVersions()
-			time.Sleep(500 * time.Millisecond)
-			v := load.resetVersions()
+			v := load.sample(t, 30)
 			return len(v) == 1 && v["v3"] > 0
 		})
 	})

@@ -91,6 +91,29 @@ func (l *loadLoop) failed() (failed, sent int64, detail string) {
 	return failed, l.sent.Load(), detail
 }
 
+// sample forgets which releases answered so far, waits until n more
+// answers came (polling, bounded at 10 s) and returns which releases gave them.
+func (l *loadLoop) sample(t testing.TB, n int) map[string]int {
+	t.Helper()
+	l.resetVersions()
+	var got map[string]int
+	eventually(t, 10*time.Second, fmt.Sprintf("%d answers through the gateway", n), func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		total := 0
+		for _, c := range l.versions {
+			total += c
+		}
+		if total < n {
+			return false
+		}
+		got = l.versions
+		l.versions = map[string]int{}
+		return true
+	})
+	return got
+}
+
 // resetVersions forgets which releases answered so far.
 func (l *loadLoop) resetVersions() map[string]int {
 	l.mu.Lock()
@@ -202,9 +225,7 @@ func TestRollouts(t *testing.T) {
 		}
 		t.Logf("deploy --wait:\n%s", out)
 		eventually(t, 30*time.Second, "only v4 answers", func() bool {
-			load.resetVersions()
-			time.Sleep(500 * time.Millisecond)
-			v := load.resetVersions()
+			v := load.sample(t, 30)
 			return len(v) == 1 && v["v4"] > 0
 		})
 	})
@@ -218,9 +239,7 @@ func TestRollouts(t *testing.T) {
 			t.Fatalf("rollback answered %s, want release %d", out, v1)
 		}
 		eventually(t, 2*time.Minute, "only v1 answers again", func() bool {
-			load.resetVersions()
-			time.Sleep(500 * time.Millisecond)
-			v := load.resetVersions()
+			v := load.sample(t, 30)
 			return len(v) == 1 && v["v1"] > 0
 		})
 	})
